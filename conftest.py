@@ -1,0 +1,57 @@
+"""Shared test setup: fast hashing, media in a temporary folder, eager tasks, and small helpers
+that build state by calling services (see plaza/*/tests/factories.py)."""
+
+import pytest
+
+from config.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ACCOUNT_RATE_LIMITS = False
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def owner(db):
+    from plaza.accounts.tests.factories import UserFactory
+
+    return UserFactory(email="owner@kicks.test")
+
+
+@pytest.fixture
+def shop(owner):
+    from plaza.accounts.services import shop_create
+
+    return shop_create(owner=owner, name="Kicks", slug="kicks", currency="PHP", language="en")
+
+
+@pytest.fixture
+def other_owner(db):
+    from plaza.accounts.tests.factories import UserFactory
+
+    return UserFactory(email="owner@belle.test")
+
+
+@pytest.fixture
+def other_shop(other_owner):
+    from plaza.accounts.services import shop_create
+
+    return shop_create(
+        owner=other_owner, name="Belle Peau", slug="belle", currency="EUR", language="fr"
+    )
+
+
+@pytest.fixture
+def shopper(db):
+    from plaza.accounts.tests.factories import UserFactory
+
+    return UserFactory(email="shopper@plaza.test")
