@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run serve test lint format messages bench-feed deps dev-deps frontend browser migrate seed clean
+.PHONY: run test screenshots lint format messages deps dev-deps browser migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ test: dev-deps browser
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+## The browser journeys, saving their screenshots under docs/screenshots/.
+screenshots: dev-deps browser
+	PLAZA_SCREENSHOTS=1 $(VENV)/bin/pytest e2e -p no:xdist
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

@@ -209,7 +209,8 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 
 # --- Static and media -------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/alpinejs", BASE_DIR / "node_modules" / "alpinejs" / "dist"),

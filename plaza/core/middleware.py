@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.http import JsonResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -24,7 +24,7 @@ class RequestSizeLimitMiddleware:
             message = _("The request is too large (the limit is %(mb)s MB).") % {"mb": limit_mb}
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "too_large", "detail": message}, status=413)
-            return TemplateResponse(
+            return render(
                 request, "web/error.html", {"title": _("Too large"), "message": message}, status=413
             )
         return self.get_response(request)

@@ -1,0 +1,84 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_language_set_keeps_the_choice_in_a_cookie_and_goes_back(client):
+    # when
+    response = client.post(reverse("language-set"), {"language": "fr", "next": "/search/"})
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == "/search/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+
+
+@pytest.mark.parametrize("code", ["tl", "zh-hans", "ja", "af"])
+def test_every_ui_language_can_be_selected(client, code):
+    response = client.post(reverse("language-set"), {"language": code, "next": "/"})
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == code
+
+
+def test_language_set_refuses_an_unknown_code_with_a_clear_message(client):
+    # when
+    response = client.post(reverse("language-set"), {"language": "xx", "next": "/"})
+    # then
+    assert response.status_code == 400
+    assert "does not have that language" in response.content.decode()
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_language_set_never_redirects_to_another_site(client):
+    response = client.post(
+        reverse("language-set"), {"language": "fr", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_language_set_remembers_the_choice_for_a_logged_in_user(client, shopper):
+    client.force_login(shopper)
+    client.post(reverse("language-set"), {"language": "ja", "next": "/"})
+    shopper.refresh_from_db()
+    assert shopper.language == "ja"
+
+
+def test_a_request_body_over_the_limit_is_refused_with_413_before_it_is_read(client, settings):
+    # given
+    settings.PLAZA_MAX_REQUEST_BYTES = 1024
+    # when
+    response = client.post(
+        reverse("language-set"), data="x" * 2048, content_type="application/octet-stream"
+    )
+    # then
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+
+
+def test_an_unknown_page_gets_the_translated_404_page(client):
+    response = client.get("/no-such-page/at-all/")
+    assert response.status_code == 404
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL") and not os.environ.get("PLAZA_REQUIRE_SERVICES"),
+    reason="Redis is configured only in the scaled setup (REDIS_URL); CI always sets it.",
+)
+def test_the_cache_is_redis_and_answers_when_redis_url_is_set():
+    # given: CI sets REDIS_URL, so a missing Redis fails here instead of being skipped
+    assert "redis" in settings.CACHES["default"]["BACKEND"].lower()
+    # when
+    cache.set("plaza-test-key", "value", 5)
+    # then
+    assert cache.get("plaza-test-key") == "value"
