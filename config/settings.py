@@ -263,8 +263,15 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- Security ---------------------------------------------------------------
+# Behind HTTPS set SECURE_COOKIES=1 (and SECURE_SSL_REDIRECT=1, SECURE_HSTS_SECONDS=31536000 once
+# the whole site is on HTTPS; TRUST_X_FORWARDED_PROTO=1 when a proxy terminates TLS).
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+if env_bool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
