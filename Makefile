@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Links in e-mails and the URL printed at start follow the port unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE := config.settings
 
@@ -33,14 +35,14 @@ migrate: deps
 	$(PY) manage.py migrate --noinput -v0
 
 seed: migrate
-	$(PY) manage.py seed_demo --if-empty
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --if-empty
 
 ## Serve Plaza on http://$(HOST):$(PORT) with demo data (SQLite under var/ unless DATABASE_URL is set).
 run: seed
 	@echo ""
 	@echo "  Plaza is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@echo ""
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --no-access-log
+	SITE_URL=$(SITE_URL) $(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --no-access-log
 
 ## Chromium for the browser journeys, from the system's packages when it is missing.
 browser:

@@ -60,16 +60,18 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "template_partials",
+    # Before allauth: its templates under templates/allauth/ override allauth's own layouts.
+    "plaza.accounts",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "plaza.core",
-    "plaza.accounts",
     "plaza.catalog",
     "plaza.inventory",
     "plaza.storefront",
     "plaza.backoffice",
     "plaza.web",
+    "plaza.demo",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +157,9 @@ else:
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL or env_bool("CELERY_EAGER")
+if not CELERY_BROKER_URL:
+    # Embedded default: tasks run in-process; the in-memory transport is never used to send.
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plaza.core.countries import country_name
 from plaza.core.models import TimeStampedModel
 
 
@@ -169,6 +170,11 @@ class Address(TimeStampedModel):
 
     def __str__(self):
         return f"{self.full_name}, {self.line1}, {self.city}"
+
+    @property
+    def country_name(self) -> str:
+        """The country's name in the active language."""
+        return country_name(self.country)
 
 
 class ApiToken(TimeStampedModel):

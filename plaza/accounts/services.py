@@ -22,6 +22,7 @@ from plaza.accounts.models import (
     StaffRole,
     User,
 )
+from plaza.core.countries import country_is_valid
 from plaza.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from plaza.core.money import currency_is_valid
 
@@ -196,6 +197,23 @@ def membership_remove(*, shop: Shop, membership_id: int, by: User) -> None:
     membership.delete()
 
 
+@transaction.atomic
+def membership_add(*, shop: Shop, user: User, role: str) -> Membership:
+    """Put an existing user on the shop's staff as manager or agent, without an invitation.
+
+    For operators and the demo data; people join through ``staff_invite`` instead.
+    """
+    if role not in StaffRole.values:
+        raise ValidationError(_("Unknown role."), field="role")
+    if role == StaffRole.OWNER:
+        raise ValidationError(_("A shop has one owner; invite a manager instead."), field="role")
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(shop=shop, user=user, role=role)
+    except IntegrityError:
+        raise Conflict(_("This person is already on the staff."), field="email") from None
+
+
 def api_token_create(
     *, shop: Shop, name: str, created_by: User | None, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
@@ -268,7 +286,7 @@ def _address_clean(data: dict) -> dict:
         if not clean[required]:
             raise ValidationError(message, field=required)
     clean["country"] = clean["country"].upper()
-    if not re.match(r"^[A-Z]{2}$", clean["country"]):
+    if not country_is_valid(clean["country"]):
         raise ValidationError(_("Choose a country."), field="country")
     limits = {f.name: f.max_length for f in Address._meta.fields if f.name in ADDRESS_FIELDS}
     for field, value in clean.items():

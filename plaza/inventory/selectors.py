@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import F, Sum
 
@@ -26,3 +27,28 @@ def stock_quantities_for_variants(*, variant_ids: Iterable[int]) -> dict[int, in
     for row in Stock.objects.filter(variant_id__in=ids).values("variant_id").annotate(units=Sum("quantity")):
         quantities[row["variant_id"]] = row["units"] or 0
     return quantities
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """Units of one variant over all locations: on the shelf, promised to orders, sellable."""
+
+    variant_id: int
+    quantity: int
+    allocated: int
+
+    @property
+    def available(self) -> int:
+        return max(self.quantity - self.allocated, 0)
+
+
+def stock_level_for_variant(*, variant_id: int) -> StockLevel:
+    """Quantity, allocated and available units of one variant (zeros without stock). One query."""
+    totals = Stock.objects.filter(variant_id=variant_id).aggregate(
+        quantity=Sum("quantity"), allocated=Sum("allocated")
+    )
+    return StockLevel(
+        variant_id=variant_id,
+        quantity=totals["quantity"] or 0,
+        allocated=totals["allocated"] or 0,
+    )

@@ -1,0 +1,127 @@
+"""What every API v1 router shares: shop-token authentication, the error shape, pagination and
+the constrained input types.
+
+A shop token reads ``Authorization: Bearer plz_<prefix>_<secret>``. Write endpoints require one
+(``auth=shop_token``); read endpoints accept one (``auth=shop_token_optional``) and then also show
+the token's own shop's drafts. A token that is sent but wrong, revoked or expired is refused with
+401 everywhere, so an integration learns at once that its token no longer works.
+"""
+
+import re
+from typing import Annotated
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.errors import AuthenticationError
+from ninja.pagination import LimitOffsetPagination
+from ninja.security import HttpBearer
+
+from plaza.accounts.models import ApiToken, Shop
+from plaza.accounts.services import api_token_authenticate
+
+# A token is plz_<hex prefix>_<url-safe secret>. Anything else is refused before any query.
+_TOKEN_RE = re.compile(r"^plz_[0-9a-f]{1,12}_[A-Za-z0-9_-]{1,128}$")
+
+
+class InvalidApiToken(AuthenticationError):
+    """A token was sent, but it is wrong, revoked or expired (401)."""
+
+    code = "invalid_token"
+
+    def __init__(self) -> None:
+        super().__init__(401, _("This API token is not valid: it is wrong, revoked or expired."))
+
+
+class ShopToken(HttpBearer):
+    """Bearer authentication with a shop API token; ``request.auth`` is the ApiToken."""
+
+    def __call__(self, request: HttpRequest) -> ApiToken | None:
+        header = request.headers.get(self.header)
+        if header is not None and header.split(" ", 1)[0].lower() == self.openapi_scheme:
+            # "Bearer" with nothing after it is a wrong token, not a missing one.
+            return self.authenticate(request, header.partition(" ")[2].strip())
+        return None
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
+        if not _TOKEN_RE.match(token):
+            raise InvalidApiToken()
+        api_token = api_token_authenticate(raw=token)
+        if api_token is None:
+            raise InvalidApiToken()
+        return api_token
+
+
+class Anonymous:
+    """``request.auth`` of a read without a token: it belongs to no shop."""
+
+    shop: Shop | None = None
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _anonymous(request: HttpRequest) -> Anonymous:
+    return Anonymous()
+
+
+shop_token = ShopToken()
+# Reads: a valid token, or none at all (a wrong token still gets 401).
+shop_token_optional = [shop_token, _anonymous]
+# OpenAPI: the token is optional on reads.
+OPTIONAL_AUTH_OPENAPI = {"security": [{}]}
+
+
+def token_shop(request: HttpRequest) -> Shop | None:
+    """The shop whose token made the request, or None for a request without a token."""
+    return getattr(request.auth, "shop", None)
+
+
+def auth_shop(request: HttpRequest) -> Shop:
+    """The shop of the (required) token."""
+    return request.auth.shop
+
+
+# --- errors ------------------------------------------------------------------
+
+
+class FieldErrorOut(Schema):
+    field: str | None = None
+    code: str
+    detail: str
+
+
+class ErrorOut(Schema):
+    """Every error: a stable code, a translated message, and the field it is about, if any."""
+
+    code: str = Field(..., examples=["not_found"])
+    detail: str = Field(..., examples=["This product does not exist."])
+    field: str | None = None
+    errors: list[FieldErrorOut] | None = None
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """``{status: ErrorOut}`` for the error statuses an operation can answer with."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+# Statuses of any operation that reads a JSON body: malformed (400), too large (413), invalid (422).
+BODY_ERRORS = (400, 413, 422)
+
+
+# --- pagination and input types ----------------------------------------------
+
+
+class Page(LimitOffsetPagination):
+    """``?limit=&offset=``; answers ``{"items": [...], "count": n}``."""
+
+    class Input(Schema):
+        limit: int = Field(20, ge=1, le=100, description="How many items (1 to 100).")
+        offset: int = Field(0, ge=0, le=1_000_000, description="How many items to skip.")
+
+
+# Text without NUL characters (no database stores them) and that is valid Unicode.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Field(pattern=NO_NUL)]
+Slug = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[-\w]+$")]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]

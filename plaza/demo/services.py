@@ -1,0 +1,303 @@
+"""The demo: three shops in three currencies and languages, their catalogs, staff, a shopper
+and a platform admin, all built through the apps' services as the application builds them."""
+
+import itertools
+import random
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from plaza.accounts.models import Shop, User
+from plaza.accounts.services import address_create, membership_add, shop_create
+from plaza.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from plaza.catalog.services import (
+    OptionInput,
+    VariantInput,
+    category_create,
+    product_create,
+    product_image_add,
+    product_set_translation,
+    variant_combinations,
+)
+from plaza.core.money import parse_amount
+from plaza.demo.data import (
+    COLOUR_OPTIONS,
+    COLOURS,
+    DEMO_PASSWORD,
+    PLATFORM_USERS,
+    SHOPPER_ADDRESS,
+    SHOPS,
+    SKU_CODES,
+    ProductSpec,
+    ShopSpec,
+)
+from plaza.demo.exceptions import DatabaseNotEmpty
+from plaza.demo.images import latin_caption, product_picture
+from plaza.inventory.services import stock_bulk_set
+
+IMAGE_SIZE = 800
+MAX_PICTURES = 3
+
+ROLE_CAN = {
+    "owner": "the whole back office of {shop}",
+    "manager": "catalog, stock, staff and API tokens of {shop}",
+    "agent": "back office of {shop}, without changing the catalog or staff",
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    can: str
+
+
+@dataclass
+class DemoSummary:
+    seeded: bool
+    logins: list[DemoLogin]
+    password: str = DEMO_PASSWORD
+    shops: list[str] = field(default_factory=list)
+    products: int = 0
+    variants: int = 0
+    images: int = 0
+    thumbnails: int = 0
+    seconds: float = 0.0
+
+
+def demo_logins() -> list[DemoLogin]:
+    """Every demo login with what it can do, in the order they are printed."""
+    logins = [DemoLogin(u.email, u.role, u.can) for u in PLATFORM_USERS]
+    for shop in SHOPS:
+        for staff in shop.staff:
+            logins.append(
+                DemoLogin(
+                    staff.email,
+                    f"{staff.role}, {shop.name}",
+                    ROLE_CAN[staff.role].format(shop=shop.name),
+                )
+            )
+    return logins
+
+
+def demo_logins_present() -> list[DemoLogin]:
+    """The demo logins whose users exist in this database."""
+    present = set(
+        User.objects.filter(email__in=[login.email for login in demo_logins()]).values_list(
+            "email", flat=True
+        )
+    )
+    return [login for login in demo_logins() if login.email in present]
+
+
+def demo_seed(
+    *, stdout: TextIO | None = None, if_empty: bool = False, image_size: int = IMAGE_SIZE
+) -> DemoSummary:
+    """Fill an empty database with the demo, in one transaction.
+
+    With shops already there, ``if_empty`` makes this a no-op that returns the demo logins
+    present; without it, DatabaseNotEmpty is raised and nothing changes. Thumbnails are made
+    by the image task once the transaction commits (in-process when Celery runs eagerly).
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        if Shop.objects.exists():
+            if not if_empty:
+                raise DatabaseNotEmpty()
+            return DemoSummary(seeded=False, logins=demo_logins_present())
+        users = _users_create()
+        shops = {spec.slug: _shop_create(spec, users) for spec in SHOPS}
+        categories = {
+            spec.slug: {
+                name: category_create(shop=shops[spec.slug], name=name) for name in spec.categories
+            }
+            for spec in SHOPS
+        }
+        # Newest first on every list: create the shops' products in turns, the first ones last,
+        # so the home page mixes the three shops and opens with each shop's lead product.
+        quantities: dict[str, dict[int, int]] = {spec.slug: {} for spec in SHOPS}
+        rows = list(itertools.zip_longest(*(spec.products for spec in SHOPS)))
+        for row in reversed(rows):
+            for shop_spec, spec in zip(SHOPS, row, strict=True):
+                if spec is None:
+                    continue
+                product = _product_create(
+                    shop=shops[shop_spec.slug],
+                    shop_spec=shop_spec,
+                    spec=spec,
+                    category=categories[shop_spec.slug][spec.category],
+                    image_size=image_size,
+                )
+                quantities[shop_spec.slug].update(_stock_plan(spec, product))
+        for spec in SHOPS:
+            stock_bulk_set(shop=shops[spec.slug], quantities=quantities[spec.slug])
+    summary = DemoSummary(
+        seeded=True,
+        logins=demo_logins(),
+        shops=[spec.name for spec in SHOPS],
+        products=Product.objects.count(),
+        variants=Variant.objects.count(),
+        images=ProductImage.objects.count(),
+        thumbnails=ProductImage.objects.exclude(thumbnail="").count(),
+        seconds=time.monotonic() - started,
+    )
+    if stdout is not None:
+        for spec in SHOPS:
+            shop = shops[spec.slug]
+            stdout.write(
+                f"  {spec.name} ({spec.currency}, {spec.language}): "
+                f"{Product.objects.filter(shop=shop).count()} products, "
+                f"{Variant.objects.filter(shop=shop).count()} variants, "
+                f"{ProductImage.objects.filter(product__shop=shop).count()} pictures\n"
+            )
+    return summary
+
+
+def _users_create() -> dict[str, User]:
+    """The demo users, all with the demo password (hashed once: hashing is slow on purpose)."""
+    password = make_password(DEMO_PASSWORD)
+    people = [(u.email, u.name, u.superuser) for u in PLATFORM_USERS]
+    people += [(s.email, s.name, False) for shop in SHOPS for s in shop.staff]
+    users = {}
+    for email, name, superuser in people:
+        user = User.objects.filter(email=email).first()
+        if user is None:  # an existing account keeps its password
+            user = User.objects.create(
+                email=email,
+                display_name=name,
+                password=password,
+                is_staff=superuser,
+                is_superuser=superuser,
+            )
+            _email_mark_verified(user)
+        users[email] = user
+    shopper = users["shopper@plaza.demo"]
+    if not shopper.addresses.exists():
+        address_create(user=shopper, data=SHOPPER_ADDRESS)
+    return users
+
+
+def _email_mark_verified(user: User) -> None:
+    """Let the demo users log in even where e-mail verification is mandatory."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
+
+
+def _shop_create(spec: ShopSpec, users: dict[str, User]) -> Shop:
+    owner, *others = spec.staff
+    shop = shop_create(
+        owner=users[owner.email],
+        name=spec.name,
+        slug=spec.slug,
+        currency=spec.currency,
+        language=spec.language,
+        description=spec.description,
+        contact_email=spec.contact_email,
+    )
+    for staff in others:
+        membership_add(shop=shop, user=users[staff.email], role=staff.role)
+    return shop
+
+
+def _product_create(
+    *, shop: Shop, shop_spec: ShopSpec, spec: ProductSpec, category: Category, image_size: int
+) -> Product:
+    currency = shop_spec.currency
+    options = [OptionInput(name, list(values)) for name, values in spec.options]
+    variants = []
+    for values in variant_combinations(options):
+        price, compare_at = spec.price, spec.compare_at
+        for value in values.values():
+            price = spec.price_by_value.get(value, price)
+            compare_at = spec.compare_at_by_value.get(value, compare_at)
+        variants.append(
+            VariantInput(
+                sku="-".join([spec.sku, *(_sku_code(v) for v in values.values())]),
+                price=parse_amount(price, currency),
+                compare_at_price=parse_amount(compare_at, currency) if compare_at else None,
+                option_values=values,
+            )
+        )
+    product = product_create(
+        shop=shop,
+        title=spec.title,
+        variants=variants,
+        description=spec.description,
+        brand=spec.brand,
+        status=ProductStatus.DRAFT if spec.draft else ProductStatus.ACTIVE,
+        category=category,
+        options=options,
+    )
+    for language, (title, description) in spec.translations.items():
+        product_set_translation(
+            product=product, language=language, title=title, description=description
+        )
+    english = spec.title if shop_spec.language == "en" else spec.translations["en"][0]
+    for n, (colours, caption, alt) in enumerate(_picture_plan(spec, shop_spec), start=1):
+        jpeg = product_picture(
+            title=english,
+            caption=caption,
+            colours=colours,
+            seed=f"{spec.sku}-{n}",
+            size=image_size,
+        )
+        upload = SimpleUploadedFile(f"{spec.sku.lower()}-{n}.jpg", jpeg, content_type="image/jpeg")
+        product_image_add(product=product, upload=upload, alt=alt)
+    return product
+
+
+def _sku_code(value: str) -> str:
+    if value in SKU_CODES:
+        return SKU_CODES[value]
+    return "".join(c for c in latin_caption(value).upper() if c.isalnum())[:6] or "X"
+
+
+def _picture_plan(spec: ProductSpec, shop_spec: ShopSpec) -> list[tuple[tuple[str, str], str, str]]:
+    """(gradient colours, caption, alt text) of each picture: one per colour or shade when the
+    product has such an option, otherwise ``spec.images`` shades of the product's palette."""
+    for name, values in spec.options:
+        if name in COLOUR_OPTIONS:
+            return [
+                (
+                    (COLOURS[value][0], COLOURS[value][1]),
+                    COLOURS[value][2],
+                    f"{spec.title}, {value}",
+                )
+                for value in values[:MAX_PICTURES]
+            ]
+    dark, light = spec.palette
+    variations = [(dark, light), (light, dark), (dark, "#ffffff")]
+    return [
+        (
+            variations[i],
+            latin_caption(spec.brand) or latin_caption(shop_spec.name),
+            f"{spec.title} ({i + 1})",
+        )
+        for i in range(min(spec.images, MAX_PICTURES))
+    ]
+
+
+def _stock_plan(spec: ProductSpec, product: Product) -> dict[int, int]:
+    """Units per variant: mostly a few to a few dozen, some sold out, some with only 1 or 2
+    left; ``spec.stock`` makes a whole product sold out or low. Always the same for a SKU."""
+    rng = random.Random(spec.sku)
+    quantities = {}
+    for variant in product.variants.order_by("position"):
+        if spec.stock == "sold_out":
+            quantity = 0
+        elif spec.stock == "low":
+            quantity = rng.choice([1, 2, 2])
+        else:
+            roll = rng.random()
+            quantity = (
+                0 if roll < 0.1 else 2 if roll < 0.2 else 1 if roll < 0.25 else rng.randint(3, 36)
+            )
+        quantities[variant.pk] = quantity
+    return quantities
