@@ -39,7 +39,9 @@ def _language_choices() -> list[tuple[str, str]]:
 
 def _currency_choices() -> list[tuple[str, str]]:
     locale = babel_locale()
-    names = [(code, f"{get_currency_name(code, locale=locale)} ({code})") for code in list_currencies()]
+    names = [
+        (code, f"{get_currency_name(code, locale=locale)} ({code})") for code in list_currencies()
+    ]
     return sorted(names, key=lambda pair: pair[1].casefold())
 
 
@@ -93,7 +95,10 @@ class StaffInviteForm(forms.Form):
     email = forms.EmailField(label=_lazy("E-mail address"))
     role = forms.ChoiceField(
         label=_lazy("Role"),
-        choices=[(StaffRole.MANAGER, StaffRole.MANAGER.label), (StaffRole.AGENT, StaffRole.AGENT.label)],
+        choices=[
+            (StaffRole.MANAGER, StaffRole.MANAGER.label),
+            (StaffRole.AGENT, StaffRole.AGENT.label),
+        ],
         initial=StaffRole.AGENT,
         help_text=_lazy(
             "Managers can do everything but remove the owner; agents can see products and answer customers."
@@ -227,7 +232,9 @@ class VariantRow:
     @property
     def values_key(self) -> str:
         """The row's combination of option values, as the variant editor script writes it."""
-        return json.dumps(list(self.option_values.values()), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            list(self.option_values.values()), ensure_ascii=False, separators=(",", ":")
+        )
 
     def add_error(self, column: str, message: str) -> None:
         self.errors.setdefault(column, message)
@@ -333,7 +340,10 @@ class ProductCreateForm(ProductForm):
 
     @property
     def option_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"option_name_{n}"], self[f"option_values_{n}"]) for n in range(1, MAX_OPTIONS + 1)]
+        return [
+            (self[f"option_name_{n}"], self[f"option_values_{n}"])
+            for n in range(1, MAX_OPTIONS + 1)
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -350,7 +360,9 @@ class ProductCreateForm(ProductForm):
         self.variant_rows = []
         for index, values in enumerate(combinations):
             typed = posted.get(tuple(values.values()), {})
-            self.variant_rows.append(VariantRow(key=f"variant-{index}", option_values=values, **typed))
+            self.variant_rows.append(
+                VariantRow(key=f"variant-{index}", option_values=values, **typed)
+            )
         self.rows_changed = set(posted) != {tuple(c.values()) for c in combinations}
         if self.rebuild_only:
             return cleaned
@@ -636,7 +648,9 @@ class BulkEditRow:
 
     @property
     def compare_at_changed(self) -> bool:
-        return "compare_at" not in self.errors and self.new_compare_at != self.variant.compare_at_price
+        return (
+            "compare_at" not in self.errors and self.new_compare_at != self.variant.compare_at_price
+        )
 
     @property
     def stock_changed(self) -> bool:

@@ -17,7 +17,7 @@ from plaza.accounts.models import Shop
 from plaza.catalog import services as catalog
 from plaza.catalog.exceptions import DuplicateSku
 from plaza.catalog.models import Category, Product, ProductImage, Variant
-from plaza.core.exceptions import DomainError, NotFound
+from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.inventory import services as inventory
 from plaza.inventory.selectors import stock_quantities_for_variants
 
@@ -86,13 +86,11 @@ def product_images_add(*, product: Product, uploads: Sequence[UploadedFile]) -> 
             try:
                 added.append(catalog.product_image_add(product=product, upload=upload))
             except DomainError as exc:
-                named = DomainError(
+                raise ValidationError(
                     _("%(file)s: %(error)s") % {"file": upload.name, "error": exc.message},
                     field="images",
                     code=exc.code,
-                )
-                named.status_code = exc.status_code
-                raise named from exc
+                ) from exc
     except Exception:
         _delete_files(added)
         raise
@@ -143,7 +141,8 @@ def product_create_with_stock(
         raise RowError(exc, row=row, field="sku") from exc
     ids_by_sku = {variant.sku: variant.pk for variant in product.variants.all()}
     inventory.stock_bulk_set(
-        shop=shop, quantities={ids_by_sku[sku]: v.stock for sku, v in zip(skus, variants, strict=True)}
+        shop=shop,
+        quantities={ids_by_sku[sku]: v.stock for sku, v in zip(skus, variants, strict=True)},
     )
     if images:
         product_images_add(product=product, uploads=images)

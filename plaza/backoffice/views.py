@@ -155,7 +155,11 @@ def product_create(request, membership):
     if request.method != "POST":
         form = ProductCreateForm(shop=shop)
         return render_backoffice(
-            request, membership, "backoffice/product_create.html", {"form": form}, section="products"
+            request,
+            membership,
+            "backoffice/product_create.html",
+            {"form": form},
+            section="products",
         )
     form = ProductCreateForm(request.POST, request.FILES, shop=shop)
     if form.is_valid() and not form.rebuild_only:
@@ -168,11 +172,15 @@ def product_create(request, membership):
                 **form.product_kwargs(),
             )
         except services.RowError as exc:
-            form.add_row_error(exc.row, {"compare_at_price": "compare_at"}.get(exc.field, exc.field), exc.message)
+            form.add_row_error(
+                exc.row, {"compare_at_price": "compare_at"}.get(exc.field, exc.field), exc.message
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
-            messages.success(request, _("The product %(title)s is saved.") % {"title": product.title})
+            messages.success(
+                request, _("The product %(title)s is saved.") % {"title": product.title}
+            )
             return redirect("backoffice:product-edit", shop_slug=shop.slug, product_id=product.pk)
     return render_backoffice(
         request,
@@ -190,7 +198,8 @@ def _product_edit_page(request, membership, editor, *, status=200, **forms):
     context = {
         "product": product,
         "editor": editor,
-        "product_form": forms.get("product_form") or ProductForm(shop=membership.shop, product=product),
+        "product_form": forms.get("product_form")
+        or ProductForm(shop=membership.shop, product=product),
         "variant_table": forms.get("variant_table")
         or VariantTableForm(product=product, stock=editor.stock),
         "variant_form": forms.get("variant_form") or VariantCreateForm(product=product),
@@ -199,7 +208,12 @@ def _product_edit_page(request, membership, editor, *, status=200, **forms):
         or TranslationForm(product=product, translations=editor.translations),
     }
     return render_backoffice(
-        request, membership, "backoffice/product_edit.html", context, section="products", status=status
+        request,
+        membership,
+        "backoffice/product_edit.html",
+        context,
+        section="products",
+        status=status,
     )
 
 
@@ -300,7 +314,8 @@ def image_add(request, membership, product_id):
         else:
             messages.success(
                 request,
-                ngettext("%(n)s image added.", "%(n)s images added.", len(added)) % {"n": len(added)},
+                ngettext("%(n)s image added.", "%(n)s images added.", len(added))
+                % {"n": len(added)},
             )
             return redirect(_edit_url(membership, product_id, "images"))
     editor = selectors.product_editor_get(shop=membership.shop, product_id=product_id)
@@ -367,7 +382,9 @@ def product_bulk_edit(request, membership):
                 return redirect("backoffice:product-list", shop_slug=shop.slug)
             if valid:
                 try:
-                    services.variant_bulk_edit_apply(shop=shop, prices=form.prices(), stock=form.stock())
+                    services.variant_bulk_edit_apply(
+                        shop=shop, prices=form.prices(), stock=form.stock()
+                    )
                 except DomainError as exc:
                     form.non_field_errors.append(exc.message)
                 else:
@@ -421,7 +438,9 @@ def category_create(request, membership):
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
-            messages.success(request, _("The category %(name)s is added.") % {"name": category.name})
+            messages.success(
+                request, _("The category %(name)s is added.") % {"name": category.name}
+            )
             return redirect("backoffice:category-list", shop_slug=membership.shop.slug)
     return _category_page(request, membership, form, status=422)
 
@@ -466,7 +485,8 @@ def staff_invite(request, membership):
             form_add_domain_error(form, exc)
         else:
             messages.success(
-                request, _("An invitation is on its way to %(email)s.") % {"email": invitation.email}
+                request,
+                _("An invitation is on its way to %(email)s.") % {"email": invitation.email},
             )
             return redirect("backoffice:staff-list", shop_slug=membership.shop.slug)
     return _staff_page(request, membership, form, status=422)
@@ -484,7 +504,9 @@ def invitation_revoke(request, membership, invitation_id):
 @require_POST
 def staff_remove(request, membership, membership_id):
     try:
-        accounts.membership_remove(shop=membership.shop, membership_id=membership_id, by=request.user)
+        accounts.membership_remove(
+            shop=membership.shop, membership_id=membership_id, by=request.user
+        )
     except PermissionDenied as exc:
         messages.error(request, exc.message)
     else:

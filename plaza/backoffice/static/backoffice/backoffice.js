@@ -15,6 +15,7 @@ document.addEventListener("alpine:init", () => {
       options: state.options,
       rows: state.rows,
       maxVariants: state.maxVariants,
+      defaultTitle: state.defaultTitle,
       tooMany: 0,
       typed: {},
       init() {
