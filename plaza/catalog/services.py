@@ -4,6 +4,7 @@ import io
 import itertools
 import logging
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -214,10 +215,15 @@ def category_create(*, shop: Shop, name: str) -> Category:
     if not name or len(name) > 80:
         raise ValidationError(_("A category name has 1 to 80 characters."), field="name")
     slug = slugify(name, allow_unicode=True)[:80] or "category"
-    if Category.objects.filter(shop=shop, slug=slug).exists():
-        raise Conflict(_("This shop already has a category with that name."), field="name")
     position = Category.objects.filter(shop=shop).count()
-    return Category.objects.create(shop=shop, name=name, slug=slug, position=position)
+    try:
+        with transaction.atomic():
+            return Category.objects.create(shop=shop, name=name, slug=slug, position=position)
+    except IntegrityError:
+        # The unique (shop, slug) constraint decides, also between concurrent requests.
+        raise Conflict(
+            _("This shop already has a category with that name."), field="name"
+        ) from None
 
 
 def _check_category(shop: Shop, category: Category | None) -> Category | None:
@@ -258,10 +264,9 @@ def product_create(
     clean_variants = [_clean_variant_input(v, options) for v in variants]
     _check_skus_free(shop, [v.sku for v in clean_variants])
 
-    product = Product.objects.create(
+    product = _product_insert(
         shop=shop,
         title=title,
-        slug=_unique_slug(shop, title),
         description=description,
         brand=(brand or "").strip()[:100],
         status=status,
@@ -290,6 +295,21 @@ def product_create(
         raise DuplicateSku(clean_variants[0].sku) from None
     product_refresh_derived(product=product)
     return product
+
+
+def _product_insert(*, shop: Shop, title: str, **fields) -> Product:
+    """Insert a product under a free slug. When a concurrent request takes the same slug
+    between the look-up and the insert, try again with a random suffix."""
+    slug = _unique_slug(shop, title)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return Product.objects.create(shop=shop, title=title, slug=slug, **fields)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            slug = f"{_unique_slug(shop, title)[:100]}-{secrets.token_hex(3)}"
+    raise AssertionError("unreachable")
 
 
 def _clean_variant_input(variant: VariantInput, options: Sequence[OptionInput]) -> VariantInput:

@@ -112,3 +112,24 @@ def test_image_add_refuses_more_than_10_mb(shop, settings):
     product = make_product(shop)
     with pytest.raises(InvalidImage, match="10 MB"):
         product_image_add(product=product, upload=image_upload(size=(800, 800)))
+
+
+def test_category_create_refuses_a_second_category_with_the_same_name(shop):
+    from plaza.catalog.services import category_create
+    from plaza.core.exceptions import Conflict
+
+    category_create(shop=shop, name="Running")
+    with pytest.raises(Conflict, match="already has a category"):
+        category_create(shop=shop, name="Running")
+
+
+def test_product_create_survives_a_slug_taken_by_a_concurrent_request(shop, monkeypatch):
+    # given: the slug look-up answers before another request inserts the same slug
+    from plaza.catalog import services
+
+    first = make_product(shop, title="Court Classic")
+    monkeypatch.setattr(services, "_unique_slug", lambda shop, title, exclude_id=None: first.slug)
+    # when
+    second = product_create(shop=shop, title="Court Classic", variants=[VariantInput("CC-2", 100)])
+    # then
+    assert second.slug.startswith(f"{first.slug}-") and second.slug != first.slug
