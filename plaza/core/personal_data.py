@@ -1,4 +1,4 @@
-"""The personal data registry (ARCHITECTURE.md, invariant 6).
+"""The personal data registry (see docs/architecture.md, "Rules the code keeps").
 
 Every model field that holds personal data is registered once, by the app that owns the model,
 in its ``AppConfig.ready()``::
