@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from config.api import api
@@ -8,6 +9,7 @@ from plaza.web import views as web_views
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "web/favicon.svg")),
     path("i18n/language/", web_views.language_set, name="language-set"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
