@@ -82,3 +82,15 @@ def test_the_cache_is_redis_and_answers_when_redis_url_is_set():
     cache.set("plaza-test-key", "value", 5)
     # then
     assert cache.get("plaza-test-key") == "value"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PLAZA_REQUIRE_SERVICES"),
+    reason="CI sets PLAZA_REQUIRE_SERVICES and runs the suite on PostgreSQL.",
+)
+def test_ci_runs_the_suite_on_postgresql():
+    # given: CI promises PostgreSQL; a missing DATABASE_URL must fail, not silently use SQLite
+    from django.db import connection
+
+    # then
+    assert connection.vendor == "postgresql"
