@@ -6,8 +6,8 @@ import itertools
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from plaza.catalog.services import OptionInput, VariantInput, product_create, variant_combinations
 from plaza.catalog.models import ProductStatus
+from plaza.catalog.services import OptionInput, VariantInput, product_create, variant_combinations
 
 _counter = itertools.count(1)
 
