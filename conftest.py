@@ -12,6 +12,9 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ACCOUNT_RATE_LIMITS = False
+    # With REDIS_URL the scaled setup keeps sessions in cached_db, whose first read per session
+    # misses the cache; plain database sessions keep the pinned query counts exact either way.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
