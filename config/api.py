@@ -8,6 +8,7 @@ Every error answers JSON ``{"code", "detail", "field"?, "errors"?}`` with a tran
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -84,13 +85,19 @@ def _error_message(error: dict, field: str | None) -> str:
     if kind == "less_than_equal":
         return _("The value must be at most %(limit)s.") % {"limit": ctx.get("le")}
     if kind == "string_too_short":
-        return _("This text is too short (at least %(n)s characters).") % {
-            "n": ctx.get("min_length")
-        }
+        n = ctx.get("min_length") or 0
+        return ngettext(
+            "This text is too short (at least %(n)s character).",
+            "This text is too short (at least %(n)s characters).",
+            n,
+        ) % {"n": n}
     if kind == "string_too_long":
         return _("This text is too long (at most %(n)s characters).") % {"n": ctx.get("max_length")}
     if kind == "too_short":
-        return _("This list needs at least %(n)s items.") % {"n": ctx.get("min_length")}
+        n = ctx.get("min_length") or 0
+        return ngettext(
+            "This list needs at least %(n)s item.", "This list needs at least %(n)s items.", n
+        ) % {"n": n}
     if kind == "too_long":
         return _("This list has too many items (at most %(n)s).") % {"n": ctx.get("max_length")}
     if kind == "string_pattern_mismatch":

@@ -26,7 +26,7 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(
         label=_("Display name"),
         required=False,
-        help_text=_("Shown to shops and on your posts. Leave empty to use your e-mail's name."),
+        help_text=_("Shown to the shops you buy from. Leave empty to use your e-mail's name."),
         widget=forms.TextInput(attrs={"maxlength": 80, "autocomplete": "nickname"}),
     )
     language = forms.CharField(label=_("Preferred language"), required=False)

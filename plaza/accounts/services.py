@@ -57,7 +57,7 @@ def shop_create(
         raise ValidationError(_("Give the shop a name."), field="name")
     if not _SLUG_RE.match(slug or ""):
         raise ValidationError(
-            _("The address may use lowercase letters, digits and dashes only."), field="slug"
+            _("The shop's web address may use lowercase letters, digits and dashes only."), field="slug"
         )
     currency = (currency or "").upper()
     if not currency_is_valid(currency):
@@ -65,7 +65,7 @@ def shop_create(
     if not _language_is_valid(language):
         raise ValidationError(_("Unknown language code."), field="language")
     if Shop.objects.filter(slug=slug).exists():
-        raise Conflict(_("This shop address is taken."), field="slug")
+        raise Conflict(_("This web address is taken by another shop."), field="slug")
     shop = Shop.objects.create(
         name=name,
         slug=slug,

@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from plaza.accounts.models import Shop, StaffRole
 from plaza.backoffice.selectors import BulkRow, BulkSelection
@@ -49,14 +49,14 @@ def _currency_choices() -> list[tuple[str, str]]:
 
 
 class ShopCreateForm(forms.Form):
-    name = forms.CharField(label=_lazy("Shop name"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("Shop name"), max_length=120)
     slug = forms.CharField(
-        label=_lazy("Web address"),
+        label=gettext_lazy("Web address"),
         max_length=60,
-        help_text=_lazy("Lowercase letters, digits and dashes, e.g. kicks-manila."),
+        help_text=gettext_lazy("Lowercase letters, digits and dashes, e.g. kicks-manila."),
     )
-    currency = forms.ChoiceField(label=_lazy("Currency"), initial="USD")
-    language = forms.ChoiceField(label=_lazy("Main language"), initial="en")
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), initial="USD")
+    language = forms.ChoiceField(label=gettext_lazy("Main language"), initial="en")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,12 +66,12 @@ class ShopCreateForm(forms.Form):
 
 
 class ShopSettingsForm(forms.Form):
-    name = forms.CharField(label=_lazy("Shop name"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("Shop name"), max_length=120)
     description = forms.CharField(
-        label=_lazy("Description"), required=False, max_length=2000, widget=forms.Textarea
+        label=gettext_lazy("Description"), required=False, max_length=2000, widget=forms.Textarea
     )
-    language = forms.ChoiceField(label=_lazy("Main language"))
-    contact_email = forms.EmailField(label=_lazy("Contact e-mail"), required=False)
+    language = forms.ChoiceField(label=gettext_lazy("Main language"))
+    contact_email = forms.EmailField(label=gettext_lazy("Contact e-mail"), required=False)
 
     def __init__(self, *args, shop: Shop, **kwargs):
         kwargs.setdefault(
@@ -88,19 +88,19 @@ class ShopSettingsForm(forms.Form):
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(label=_lazy("Category name"), max_length=80)
+    name = forms.CharField(label=gettext_lazy("Category name"), max_length=80)
 
 
 class StaffInviteForm(forms.Form):
-    email = forms.EmailField(label=_lazy("E-mail address"))
+    email = forms.EmailField(label=gettext_lazy("E-mail address"))
     role = forms.ChoiceField(
-        label=_lazy("Role"),
+        label=gettext_lazy("Role"),
         choices=[
             (StaffRole.MANAGER, StaffRole.MANAGER.label),
             (StaffRole.AGENT, StaffRole.AGENT.label),
         ],
         initial=StaffRole.AGENT,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Managers can do everything but remove the owner; agents can see products and answer customers."
         ),
     )
@@ -108,15 +108,15 @@ class StaffInviteForm(forms.Form):
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
-        label=_lazy("Token name"),
+        label=gettext_lazy("Token name"),
         max_length=80,
-        help_text=_lazy("What it is for, e.g. “Stock sync”."),
+        help_text=gettext_lazy("What it is for, e.g. “Stock sync”."),
     )
     expires_on = forms.DateField(
-        label=_lazy("Expires on"),
+        label=gettext_lazy("Expires on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_lazy("Leave empty for a token that does not expire."),
+        help_text=gettext_lazy("Leave empty for a token that does not expire."),
     )
 
     def expires_at(self) -> datetime | None:
@@ -167,19 +167,19 @@ class PriceField(forms.CharField):
 
 
 class ProductForm(forms.Form):
-    title = forms.CharField(label=_lazy("Title"), max_length=200)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(
-        label=_lazy("Description"), required=False, max_length=9999, widget=forms.Textarea
+        label=gettext_lazy("Description"), required=False, max_length=9999, widget=forms.Textarea
     )
-    brand = forms.CharField(label=_lazy("Brand"), required=False, max_length=100)
+    brand = forms.CharField(label=gettext_lazy("Brand"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_lazy("Status"),
+        label=gettext_lazy("Status"),
         choices=ProductStatus.choices,
         initial=ProductStatus.DRAFT,
-        help_text=_lazy("Only active products are shown to shoppers."),
+        help_text=gettext_lazy("Only active products are shown to shoppers."),
     )
     category = forms.ModelChoiceField(
-        label=_lazy("Category"), queryset=None, required=False, empty_label=_lazy("No category")
+        label=gettext_lazy("Category"), queryset=None, required=False, empty_label=gettext_lazy("No category")
     )
 
     def __init__(self, *args, shop: Shop, product: Product | None = None, **kwargs):
@@ -303,7 +303,9 @@ def _mark_duplicate_skus(rows: list[VariantRow]) -> None:
 
 
 def _split_values(text: str) -> list[str]:
-    return list(dict.fromkeys(v.strip() for v in (text or "").split(",") if v.strip()))
+    """Option values separated by commas, including the full-width "，" and "、" of CJK input."""
+    parts = re.split(r"[,，、]", text or "")
+    return list(dict.fromkeys(v.strip() for v in parts if v.strip()))
 
 
 class ProductCreateForm(ProductForm):
@@ -312,9 +314,9 @@ class ProductCreateForm(ProductForm):
     JavaScript; with it, the table follows the options as they are typed)."""
 
     images = MultipleImageField(
-        label=_lazy("Images"),
+        label=gettext_lazy("Images"),
         required=False,
-        help_text=_lazy("JPEG, PNG, WebP or GIF, up to 10 MB each."),
+        help_text=gettext_lazy("JPEG, PNG, WebP or GIF, up to 10 MB each."),
     )
 
     def __init__(self, *args, shop: Shop, **kwargs):
@@ -431,7 +433,7 @@ class ProductCreateForm(ProductForm):
             ],
             "rows": [row.as_json() for row in self.variant_rows],
             "maxVariants": MAX_VARIANTS,
-            "defaultTitle": _("Default"),
+            "defaultTitle": pgettext("variant without options", "Default"),
         }
 
     def new_variants(self) -> list[NewVariant]:
@@ -520,10 +522,10 @@ class VariantTableForm:
 class VariantCreateForm(forms.Form):
     """A new variant of an existing product: one value of each of its options."""
 
-    sku = forms.CharField(label=_lazy("SKU"), max_length=64)
-    price = PriceField(label=_lazy("Price"))
-    compare_at = PriceField(label=_lazy("Compare-at price"), required=False)
-    stock = forms.IntegerField(label=_lazy("Stock"), min_value=0, initial=0)
+    sku = forms.CharField(label=gettext_lazy("SKU"), max_length=64)
+    price = PriceField(label=gettext_lazy("Price"))
+    compare_at = PriceField(label=gettext_lazy("Compare-at price"), required=False)
+    stock = forms.IntegerField(label=gettext_lazy("Stock"), min_value=0, initial=0)
 
     def __init__(self, *args, product: Product, **kwargs):
         kwargs.setdefault("prefix", "new")
@@ -562,7 +564,7 @@ class VariantCreateForm(forms.Form):
 
 class ImageAddForm(forms.Form):
     images = MultipleImageField(
-        label=_lazy("Add images"), help_text=_lazy("JPEG, PNG, WebP or GIF, up to 10 MB each.")
+        label=gettext_lazy("Add images"), help_text=gettext_lazy("JPEG, PNG, WebP or GIF, up to 10 MB each.")
     )
 
 
@@ -703,7 +705,9 @@ class BulkEditForm:
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite() or value <= -100 or value > 1000:
-            self.percent_error = _("Enter a percentage between -99 and 1000, e.g. 10 or -15.")
+            self.percent_error = _(
+                "Enter a percentage above -100 and at most 1000, e.g. 10 or -15."
+            )
             return None
         return value
 
@@ -755,7 +759,11 @@ class BulkEditForm:
         if row.new_stock is not None and row.new_stock < row.current.allocated:
             row.add_error(
                 "stock",
-                _("%(n)s units are already promised to orders; stock cannot go below that.")
+                ngettext(
+                    "%(n)s unit is already promised to orders; stock cannot go below that.",
+                    "%(n)s units are already promised to orders; stock cannot go below that.",
+                    row.current.allocated,
+                )
                 % {"n": row.current.allocated},
             )
 

@@ -315,8 +315,11 @@ def product_create_endpoint(request: HttpRequest, payload: ProductIn):
     shop = auth_shop(request)
     if payload.currency is not None and payload.currency != shop.currency:
         raise ValidationError(
-            _("This shop sells in %(shop)s; send prices in %(shop)s or leave out the currency.")
-            % {"shop": shop.currency},
+            _(
+                "This shop sells in %(currency)s; send prices in %(currency)s or leave out the "
+                "currency."
+            )
+            % {"currency": shop.currency},
             field="currency",
         )
     product = product_create(

@@ -1,5 +1,6 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from plaza.accounts.models import Shop
 from plaza.catalog.models import Variant
@@ -59,7 +60,11 @@ def stock_bulk_set(*, shop: Shop, quantities: dict[int, int]) -> None:
             continue
         if quantities[variant_id] < stock.allocated:
             raise ValidationError(
-                _("%(n)s units are already promised to orders; stock cannot go below that.")
+                ngettext(
+                    "%(n)s unit is already promised to orders; stock cannot go below that.",
+                    "%(n)s units are already promised to orders; stock cannot go below that.",
+                    stock.allocated,
+                )
                 % {"n": stock.allocated},
                 field="stock",
             )

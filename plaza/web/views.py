@@ -2,7 +2,6 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -47,7 +46,6 @@ def language_set(request):
         from plaza.accounts.services import user_profile_update
 
         user_profile_update(user=request.user, display_name=request.user.display_name, language=code)
-    translation.activate(code)
     return response
 
 

@@ -77,7 +77,7 @@ def test_opening_a_shop_at_a_taken_address_changes_nothing_and_keeps_what_was_ty
     )
     # then
     assert response.status_code == 422
-    assert "This shop address is taken." in response.text
+    assert "This web address is taken by another shop." in response.text
     assert 'value="Other Kicks"' in response.text
     assert Shop.objects.count() == 1
 

@@ -94,3 +94,14 @@ def test_ci_runs_the_suite_on_postgresql():
 
     # then
     assert connection.vendor == "postgresql"
+
+
+def test_the_413_page_speaks_the_readers_language(client, settings):
+    # given
+    settings.PLAZA_MAX_REQUEST_BYTES = 1024
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    # when
+    response = client.post("/", data="x" * 2048, content_type="application/octet-stream")
+    # then
+    assert response.status_code == 413
+    assert "trop volumineuse" in response.content.decode()

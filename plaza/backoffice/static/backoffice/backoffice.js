@@ -3,7 +3,7 @@
    without them; they only make it quicker to use. */
 document.addEventListener("alpine:init", () => {
   const splitValues = (text) => [
-    ...new Set(String(text || "").split(",").map((v) => v.trim()).filter(Boolean)),
+    ...new Set(String(text || "").split(/[,，、]/).map((v) => v.trim()).filter(Boolean)),
   ];
 
   /* The variants table of a new product follows the options as they are typed: one row per
