@@ -3,8 +3,12 @@ Chromium through Playwright. Chromium comes from the system (PLAZA_CHROMIUM or /
 
 Screenshots of key screens go to docs/screenshots/ when PLAZA_SCREENSHOTS=1 (`make screenshots`),
 else to a temporary folder, so an ordinary test run leaves the work tree clean.
+
+Journeys build their state by calling services (``add_product``), then click as a person would.
+A JavaScript error on the page, or a stylesheet or script that fails to load, fails the test.
 """
 
+import io
 import os
 import shutil
 import tempfile
@@ -64,7 +68,11 @@ def chromium_browser():
 
 @pytest.fixture
 def page(chromium_browser, live_server):
-    """A phone-sized page in a fresh context, with the live server as base URL."""
+    """A phone-sized page in a fresh context, with the live server as base URL.
+
+    Uncaught JavaScript errors (an Alpine expression that throws, a missing component) and
+    failed loads of /static/ files (CSS, htmx, Alpine) are collected and fail the test.
+    """
     context = chromium_browser.new_context(
         base_url=live_server.url,
         viewport={"width": 390, "height": 844},
@@ -75,8 +83,166 @@ def page(chromium_browser, live_server):
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status} for {response.url}")
+            if response.status >= 400 and "/static/" in response.url
+            else None
+        ),
+    )
+    page.on(
+        "requestfailed",
+        lambda request: (
+            problems.append(f"failed to load {request.url}: {request.failure}")
+            if "/static/" in request.url
+            else None
+        ),
+    )
     yield page
     context.close()
+    if problems:
+        pytest.fail("The browser reported problems:\n" + "\n".join(problems))
+
+
+@pytest.fixture
+def login_as(page, live_server):
+    """login_as(user) gives the page a session of the user, without going through the form
+    (the login journey itself goes through the form)."""
+    from django.conf import settings
+    from django.test import Client
+
+    def login(user) -> None:
+        client = Client()
+        client.force_login(user)
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    return login
+
+
+def photo_png(colors: tuple[str, str], *, size: int = 900) -> bytes:
+    """A product-like picture: a diagonal gradient with a soft shadow and a rounded shape."""
+    from PIL import Image, ImageColor, ImageDraw, ImageFilter
+
+    top, bottom = (ImageColor.getrgb(c) for c in colors)
+    mask = Image.linear_gradient("L").rotate(-45, resample=Image.Resampling.BICUBIC, expand=True)
+    mask = mask.crop((90, 90, mask.width - 90, mask.height - 90)).resize((size, size))
+    image = Image.composite(
+        Image.new("RGB", (size, size), bottom), Image.new("RGB", (size, size), top), mask
+    )
+    shadow = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(shadow).ellipse((size * 0.2, size * 0.72, size * 0.8, size * 0.82), fill=110)
+    shadow = shadow.filter(ImageFilter.GaussianBlur(size // 40))
+    image.paste((20, 20, 30), mask=shadow)
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle(
+        (size * 0.22, size * 0.3, size * 0.78, size * 0.72),
+        radius=size // 8,
+        fill=tuple((c + 255 * 2) // 3 for c in top),
+        outline=(255, 255, 255),
+        width=size // 90,
+    )
+    draw.ellipse(
+        (size * 0.4, size * 0.18, size * 0.6, size * 0.38),
+        fill=top,
+        outline=(255, 255, 255),
+        width=size // 90,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def photo_file(tmp_path):
+    """photo_file("trail-runner.png", ("#f97316", "#7c2d12")) writes a PNG to upload in a form."""
+
+    def write(name: str, colors: tuple[str, str]) -> Path:
+        path = tmp_path / name
+        path.write_bytes(photo_png(colors))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def add_product(transactional_db):
+    """add_product(shop, "Court Classic", price=450000, sizes={"41": 2, "42": 12}) creates an
+    active product through the catalog services: one variant per size (or a single one with
+    ``stock``), stock at the default location, a generated photo, and translations."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plaza.catalog.services import (
+        OptionInput,
+        VariantInput,
+        product_create,
+        product_image_add,
+        product_set_translation,
+    )
+    from plaza.inventory.services import stock_bulk_set
+
+    def add(
+        shop,
+        title: str,
+        *,
+        price: int,
+        sku: str,
+        sizes: dict[str, int] | None = None,
+        stock: int = 10,
+        colors: tuple[str, str] | None = None,
+        description: str = "",
+        brand: str = "",
+        translations: dict[str, tuple[str, str]] | None = None,
+    ):
+        options = [OptionInput("Size", list(sizes))] if sizes else []
+        if sizes:
+            variants = [
+                VariantInput(sku=f"{sku}-{size}", price=price, option_values={"Size": size})
+                for size in sizes
+            ]
+        else:
+            variants = [VariantInput(sku=sku, price=price)]
+        product = product_create(
+            shop=shop,
+            title=title,
+            description=description,
+            brand=brand,
+            status="active",
+            options=options,
+            variants=variants,
+        )
+        quantities = list(sizes.values()) if sizes else [stock]
+        stock_bulk_set(
+            shop=shop,
+            quantities={
+                variant.pk: quantity
+                for variant, quantity in zip(
+                    product.variants.order_by("position"), quantities, strict=True
+                )
+            },
+        )
+        if colors:
+            upload = SimpleUploadedFile(
+                f"{product.slug}.png", photo_png(colors), content_type="image/png"
+            )
+            product_image_add(product=product, upload=upload, alt=title)
+        for language, (text, text_description) in (translations or {}).items():
+            product_set_translation(
+                product=product, language=language, title=text, description=text_description
+            )
+        return product
+
+    return add
 
 
 @pytest.fixture
@@ -91,7 +257,7 @@ def screenshot():
 
     def take(page, name: str, full_page: bool = False) -> Path:
         path = target / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
         return path
 
     return take

@@ -16,11 +16,18 @@ LAYERS: list[set[str]] = [
     {"catalog"},
     {"inventory"},
     {"storefront", "backoffice", "web"},
+    {"payments"},
+    {"orders"},
+    {"checkout"},
+    {"social"},
+    {"messaging"},
+    {"connectors"},
     {"demo"},
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}
-# What one app may import of another.
-PUBLIC_MODULES = {"services", "selectors", "models", "exceptions", "api_auth"}
+# What one app may import of another (`shortcuts`: the back office's view helpers, which
+# the staff pages of higher apps reuse).
+PUBLIC_MODULES = {"services", "selectors", "models", "exceptions", "api_auth", "shortcuts"}
 # `web` is the shared layout: every page app extends its templates, and it may read the
 # user's shops for the top bar.
 EXTRA_ALLOWED = {("web", "accounts")}
