@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from django.views.static import serve
 
 from config.api import api
 from plaza.web import views as web_views
@@ -21,10 +20,7 @@ urlpatterns = [
 
 if not settings.MEDIA_S3_BUCKET:
     # Embedded default: media served by the app itself. Scaled deployments use S3 storage.
-    urlpatterns.insert(
-        0,
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    )
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", web_views.media, name="media"))
 
 handler400 = "plaza.web.views.error_400"
 handler403 = "plaza.web.views.error_403"

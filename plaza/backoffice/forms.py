@@ -48,7 +48,13 @@ def _currency_choices() -> list[tuple[str, str]]:
 # --- shop -----------------------------------------------------------------------
 
 
-class ShopCreateForm(forms.Form):
+class BackofficeForm(forms.Form):
+    """Labels without Django's ":" suffix, like every other form in Plaza."""
+
+    label_suffix = ""
+
+
+class ShopCreateForm(BackofficeForm):
     name = forms.CharField(label=gettext_lazy("Shop name"), max_length=120)
     slug = forms.CharField(
         label=gettext_lazy("Web address"),
@@ -65,7 +71,7 @@ class ShopCreateForm(forms.Form):
         self.fields["slug"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
 
 
-class ShopSettingsForm(forms.Form):
+class ShopSettingsForm(BackofficeForm):
     name = forms.CharField(label=gettext_lazy("Shop name"), max_length=120)
     description = forms.CharField(
         label=gettext_lazy("Description"), required=False, max_length=2000, widget=forms.Textarea
@@ -87,11 +93,11 @@ class ShopSettingsForm(forms.Form):
         self.fields["language"].choices = _language_choices()
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(BackofficeForm):
     name = forms.CharField(label=gettext_lazy("Category name"), max_length=80)
 
 
-class StaffInviteForm(forms.Form):
+class StaffInviteForm(BackofficeForm):
     email = forms.EmailField(label=gettext_lazy("E-mail address"))
     role = forms.ChoiceField(
         label=gettext_lazy("Role"),
@@ -106,7 +112,7 @@ class StaffInviteForm(forms.Form):
     )
 
 
-class TokenCreateForm(forms.Form):
+class TokenCreateForm(BackofficeForm):
     name = forms.CharField(
         label=gettext_lazy("Token name"),
         max_length=80,
@@ -166,7 +172,7 @@ class PriceField(forms.CharField):
             raise forms.ValidationError(exc.message) from None
 
 
-class ProductForm(forms.Form):
+class ProductForm(BackofficeForm):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(
         label=gettext_lazy("Description"), required=False, max_length=9999, widget=forms.Textarea
@@ -519,7 +525,7 @@ class VariantTableForm:
         self.non_field_errors.append(message)
 
 
-class VariantCreateForm(forms.Form):
+class VariantCreateForm(BackofficeForm):
     """A new variant of an existing product: one value of each of its options."""
 
     sku = forms.CharField(label=gettext_lazy("SKU"), max_length=64)
@@ -562,13 +568,13 @@ class VariantCreateForm(forms.Form):
         }
 
 
-class ImageAddForm(forms.Form):
+class ImageAddForm(BackofficeForm):
     images = MultipleImageField(
         label=gettext_lazy("Add images"), help_text=gettext_lazy("JPEG, PNG, WebP or GIF, up to 10 MB each.")
     )
 
 
-class TranslationForm(forms.Form):
+class TranslationForm(BackofficeForm):
     """The product's title and description in each language other than the shop's own."""
 
     def __init__(self, *args, product: Product, translations: dict, **kwargs):

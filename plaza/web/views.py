@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.static import serve
 
 
 @never_cache
@@ -19,6 +20,12 @@ def healthz(request):
     except Exception:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def media(request, path):
+    """Uploaded files in the embedded default (MEDIA_ROOT read per request, not at import)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 @require_POST

@@ -105,3 +105,19 @@ def test_the_413_page_speaks_the_readers_language(client, settings):
     # then
     assert response.status_code == 413
     assert "trop volumineuse" in response.content.decode()
+
+
+def test_uploaded_media_is_served_from_the_media_root_of_the_moment(client, settings):
+    # given: the test settings point MEDIA_ROOT at a fresh folder for this test
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    (settings.MEDIA_ROOT / "hello.txt").write_text("hi")
+    # when
+    response = client.get("/media/hello.txt")
+    # then
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"hi"
+
+
+def test_log_in_and_sign_up_links_come_back_to_the_page(client):
+    response = client.get("/search/?q=tea")
+    assert 'href="/accounts/login/?next=/search/%3Fq%3Dtea"' in response.content.decode()
