@@ -51,7 +51,9 @@ def _currency_choices() -> list[tuple[str, str]]:
 class BackofficeForm(forms.Form):
     """Labels without Django's ":" suffix, like every other form in Plaza."""
 
-    label_suffix = ""
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class ShopCreateForm(BackofficeForm):

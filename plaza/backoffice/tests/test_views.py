@@ -1105,3 +1105,9 @@ def test_a_missing_shop_is_the_same_404(owner_client):
     response = owner_client.get("/backoffice/no-such-shop/products/")
     assert response.status_code == 404
     assert "This page does not exist." in response.text
+
+
+def test_back_office_labels_have_no_trailing_colon(owner_client, shop):
+    response = owner_client.get(f"/backoffice/{shop.slug}/products/new/")
+    assert "Option 1:</label>" not in response.content.decode()
+    assert "Option 1</label>" in response.content.decode()
