@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "plaza.inventory",
     "plaza.storefront",
     "plaza.backoffice",
+    "plaza.payments",
     "plaza.web",
     "plaza.demo",
 ]
@@ -273,7 +274,7 @@ else:
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 if env_bool("TRUST_X_FORWARDED_PROTO"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -287,3 +288,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"plaza": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }
+
+# --- Payments (plaza.payments) ----------------------------------------------
+# The providers this installation charges through, the default first. "test" is the built-in
+# gateway (test card numbers, no money moves): the embedded default and the demo. With a Stripe
+# secret key the default becomes "stripe"; PAYMENTS_PROVIDERS=stripe,test keeps both.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Sent as Stripe-Version when set; empty uses the API version of the Stripe account.
+STRIPE_API_VERSION = os.environ.get("STRIPE_API_VERSION", "")
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+PAYMENTS_PROVIDERS = env_list("PAYMENTS_PROVIDERS", "stripe" if STRIPE_SECRET_KEY else "test")

@@ -8,6 +8,7 @@ from plaza.web import views as web_views
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
+    path("livez", web_views.livez, name="livez"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "web/favicon.svg")),
     path("i18n/language/", web_views.language_set, name="language-set"),
     path("api/v1/", api.urls),

@@ -1,12 +1,19 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
+
+
+@never_cache
+@require_GET
+def livez(request):
+    """200 while the process serves requests; touches nothing else (the benchmarks' baseline)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @never_cache

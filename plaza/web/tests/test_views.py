@@ -121,3 +121,10 @@ def test_uploaded_media_is_served_from_the_media_root_of_the_moment(client, sett
 def test_log_in_and_sign_up_links_come_back_to_the_page(client):
     response = client.get("/search/?q=tea")
     assert 'href="/accounts/login/?next=/search/%3Fq%3Dtea"' in response.content.decode()
+
+
+def test_livez_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.content == b"ok"

@@ -1,0 +1,225 @@
+"""What every Plaza benchmark shares: start Plaza on a loopback port, drive a bounded load
+with keep-alive HTTP/1.1 connections, and summarise latencies.
+
+Every load loop stops after a fixed number of requests or a time limit, whichever comes
+first, and only ever talks to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    """Run a manage.py command with the benchmark's environment; return its output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+@contextlib.contextmanager
+def serve(*, env: dict[str, str], workers: int = 2, port: int | None = None):
+    """Plaza under uvicorn with `workers` processes on a free loopback port; yields the base URL."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Plaza did not start for the benchmark")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@dataclass
+class Result:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def per_second(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        if len(self.latencies_ms) == 1:
+            return self.latencies_ms[0]
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[int(p) - 1]
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<14} {self.per_second:8.1f} req/s  p50 {self.percentile(50):7.1f} ms  "
+            f"p99 {self.percentile(99):7.1f} ms  ok {self.ok}  errors {sum(self.errors.values())}"
+        )
+
+
+async def _request(reader, writer, raw: bytes) -> tuple[int, bytes]:
+    writer.write(raw)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("connection closed")
+    status = int(status_line.split()[1])
+    length, chunked = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _sep, value = line.decode("latin-1").partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value.strip())
+        elif name == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        body = b""
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            if size == 0:
+                await reader.readline()
+                break
+            body += await reader.readexactly(size)
+            await reader.readline()
+        return status, body
+    return status, await reader.readexactly(length)
+
+
+def _raw_get(path: str, port: int, headers: dict[str, str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: keep-alive"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def _load(url: str, *, total: int, concurrency: int, seconds: float, headers) -> Result:
+    assert url.startswith(f"http://{HOST}:"), "benchmarks talk to loopback only"
+    rest = url.removeprefix(f"http://{HOST}:")
+    port_text, _slash, path = rest.partition("/")
+    port, path = int(port_text), "/" + path
+    raw = _raw_get(path, port, headers or {})
+    result = Result()
+    remaining = total
+    deadline = time.monotonic() + seconds
+
+    async def client() -> None:
+        nonlocal remaining
+        reader = writer = None
+        while remaining > 0 and time.monotonic() < deadline:
+            remaining -= 1
+            started = time.perf_counter()
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(HOST, port)
+                status, _body = await _request(reader, writer, raw)
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+                result.errors[type(exc).__name__] += 1
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
+                continue
+            result.statuses[status] += 1
+            if status == 200:
+                result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            else:
+                result.errors[f"HTTP {status}"] += 1
+        if writer is not None:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def load(
+    url: str,
+    *,
+    total: int = 2000,
+    concurrency: int = 16,
+    seconds: float = 30.0,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    """GET `url` `total` times over `concurrency` keep-alive connections, within `seconds`."""
+    return asyncio.run(
+        _load(url, total=total, concurrency=concurrency, seconds=seconds, headers=headers)
+    )
+
+
+def bench_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark server: its own data folder, no rate limits."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PLAZA_VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PLAZA_NO_RATE_LIMITS": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    env.update(extra)
+    return env
