@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("plaza.accounts.urls")),
     path("backoffice/", include("plaza.backoffice.urls")),
+    path("payments/", include("plaza.payments.urls")),
     path("", include("plaza.storefront.urls")),
 ]
 
