@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "plaza.backoffice",
     "plaza.payments",
     "plaza.web",
+    "plaza.social",
     "plaza.demo",
 ]
 

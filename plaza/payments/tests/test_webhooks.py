@@ -18,7 +18,7 @@ from plaza.payments.services import (
     stripe_webhook_receive,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("plaza.payments.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 SECRET = "whsec_plaza_test"
 

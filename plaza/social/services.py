@@ -1,0 +1,455 @@
+"""Every write of the social layer: posts and their media, product tags and hashtags; likes,
+saves, comments and follows.
+
+Counters (``Post.like_count``, ``comment_count``, ``save_count``) change only here, with an
+``F()`` update in the same transaction as the row they count, and only when that row was really
+inserted or deleted: the unique constraints on (post, user) decide between concurrent requests,
+so liking twice, or twenty people liking at once, leaves the exact count.
+"""
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from plaza.accounts.models import Membership, Shop, User
+from plaza.catalog.models import Product, ProductStatus
+from plaza.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from plaza.social.hashtags import MAX_HASHTAGS_PER_POST, hashtag_list
+from plaza.social.media import media_prepare
+from plaza.social.models import (
+    CAPTION_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    Comment,
+    Follow,
+    Hashtag,
+    Like,
+    Post,
+    PostHashtag,
+    PostMedia,
+    PostStatus,
+    ProductTag,
+    Save,
+)
+
+MAX_TAGS_PER_POST = 20
+
+
+@dataclass(frozen=True)
+class TagInput:
+    """A product to pin on media number ``media_index`` at (x, y), fractions of its size."""
+
+    product_id: int
+    x: float
+    y: float
+    media_index: int = 0
+
+
+def _clean_text(text: str) -> str:
+    """Plain text as people typed it, without control characters other than line breaks and tabs
+    (NUL and friends have no place in a caption or a comment, and PostgreSQL refuses NUL)."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+
+
+def _check_visible(post: Post) -> None:
+    if not post.is_visible():
+        raise NotFound(_("This post does not exist."))
+
+
+def _is_staff(*, shop_id: int, user: User) -> bool:
+    return Membership.objects.filter(shop_id=shop_id, user_id=user.pk).exists()
+
+
+# --- posts ---------------------------------------------------------------------------
+
+
+def _clean_caption(caption: str) -> str:
+    caption = _clean_text(caption)
+    if len(caption) > CAPTION_MAX_LENGTH:
+        raise ValidationError(
+            _("A caption has at most %(max)s characters (this one has %(n)s).")
+            % {"max": f"{CAPTION_MAX_LENGTH:,}", "n": f"{len(caption):,}"},
+            field="caption",
+        )
+    tags = hashtag_list(caption)
+    if len(tags) > MAX_HASHTAGS_PER_POST:
+        raise ValidationError(
+            _("A caption has at most %(max)s hashtags.") % {"max": MAX_HASHTAGS_PER_POST},
+            field="caption",
+        )
+    return caption
+
+
+def _post_set_hashtags(post: Post) -> None:
+    """Link the post to the hashtags of its caption, creating the new ones. Concurrent posts
+    with the same new hashtag both succeed: the unique constraint keeps one row."""
+    tags = hashtag_list(post.caption)
+    PostHashtag.objects.filter(post=post).exclude(hashtag__tag__in=tags).delete()
+    if not tags:
+        return
+    Hashtag.objects.bulk_create([Hashtag(tag=tag) for tag in tags], ignore_conflicts=True)
+    PostHashtag.objects.bulk_create(
+        [PostHashtag(post=post, hashtag=h) for h in Hashtag.objects.filter(tag__in=tags)],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def post_create(
+    *,
+    shop: Shop,
+    author: User | None,
+    caption: str,
+    media: Sequence[UploadedFile],
+    tags: Sequence[TagInput] = (),
+) -> Post:
+    """A draft post of the shop with its media (1 to 10 photos, or one video), its hashtags and
+    its product tags, or a translated ValidationError and nothing stored."""
+    caption = _clean_caption(caption)
+    prepared = media_prepare(list(media))
+    post = Post.objects.create(shop=shop, author=author, caption=caption)
+    stored: list = []
+    try:
+        for position, item in enumerate(prepared):
+            row = PostMedia(
+                post=post, kind=item.kind, width=item.width, height=item.height, position=position
+            )
+            row.file.save(item.name, ContentFile(item.content), save=False)
+            stored.append(row.file)
+            if item.thumbnail:
+                row.thumbnail.save(
+                    item.name.replace(".", "_thumb.", 1), ContentFile(item.thumbnail), save=False
+                )
+                stored.append(row.thumbnail)
+            row.save()
+        _post_set_hashtags(post)
+        if len(tags) > MAX_TAGS_PER_POST:
+            raise _too_many_tags()
+        products = _products_by_id([t.product_id for t in tags])
+        for tag in tags:
+            post_tag_product(
+                post=post,
+                product=products.get(tag.product_id),
+                x=tag.x,
+                y=tag.y,
+                media_index=tag.media_index,
+            )
+    except BaseException:
+        # The rows go with the transaction; the files written so far go now.
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
+    return post
+
+
+def _products_by_id(ids: Sequence[int]) -> dict[int, Product]:
+    """The products by id, whichever shop they belong to: post_tag_product refuses strangers."""
+    clean = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+    return {p.pk: p for p in Product.objects.filter(pk__in=clean)}
+
+
+def _too_many_tags() -> ValidationError:
+    return ValidationError(
+        ngettext(
+            "A post has at most %(n)s product tag.",
+            "A post has at most %(n)s product tags.",
+            MAX_TAGS_PER_POST,
+        )
+        % {"n": MAX_TAGS_PER_POST},
+        field="tags",
+    )
+
+
+@transaction.atomic
+def post_publish(*, post: Post) -> Post:
+    """Show the post from now on. A post already shown keeps its ``publish_at``."""
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    if locked.is_visible():
+        # Already shown (a scheduled post whose time came counts): keep its moment in the feed.
+        if locked.status != PostStatus.PUBLISHED:
+            locked.status = PostStatus.PUBLISHED
+            locked.save(update_fields=["status", "updated_at"])
+        return locked
+    locked.status = PostStatus.PUBLISHED
+    locked.publish_at = timezone.now()
+    locked.save(update_fields=["status", "publish_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def post_schedule(*, post: Post, publish_at: datetime) -> Post:
+    """Show the post from ``publish_at``, which must be in the future. No task is needed: every
+    read shows the post once ``publish_at <= now``."""
+    if publish_at is None or timezone.is_naive(publish_at):
+        raise ValidationError(_("Choose a date and time to publish."), field="publish_at")
+    if publish_at <= timezone.now():
+        raise ValidationError(_("Choose a time in the future, or publish now."), field="publish_at")
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    if locked.is_visible():
+        raise Conflict(_("This post is already published."), field="publish_at")
+    locked.status = PostStatus.SCHEDULED
+    locked.publish_at = publish_at
+    locked.save(update_fields=["status", "publish_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def post_compose(
+    *,
+    shop: Shop,
+    author: User,
+    caption: str,
+    media: Sequence[UploadedFile],
+    tags: Sequence[TagInput] = (),
+    publish: str = "now",
+    publish_at: datetime | None = None,
+) -> Post:
+    """The composer's one step: create the post and publish it ``"now"``, at ``publish_at``
+    (``"schedule"``) or keep it as a ``"draft"``; all of it, or nothing."""
+    if publish not in ("now", "schedule", "draft"):
+        raise ValidationError(_("Choose when to publish."), field="publish")
+    if publish == "schedule":
+        # Checked first, so that a past date refuses the post before its files are processed.
+        if publish_at is None or timezone.is_naive(publish_at):
+            raise ValidationError(_("Choose a date and time to publish."), field="publish_at")
+        if publish_at <= timezone.now():
+            raise ValidationError(
+                _("Choose a time in the future, or publish now."), field="publish_at"
+            )
+    post = post_create(shop=shop, author=author, caption=caption, media=media, tags=tags)
+    if publish == "now":
+        return post_publish(post=post)
+    if publish == "schedule":
+        return post_schedule(post=post, publish_at=publish_at)
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post) -> None:
+    """Delete the post with its media rows; the files go once the deletion is committed."""
+    files = [(f.storage, f.name) for m in post.media.all() for f in (m.file, m.thumbnail) if f]
+    post.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+
+
+@transaction.atomic
+def post_tag_product(
+    *, post: Post, product: Product | None, x: float, y: float, media_index: int = 0
+) -> ProductTag:
+    """Pin a product of the post's own shop on one of its media, at (x, y) in 0..1.
+
+    Refuses another shop's product, an archived one, a position off the media, a media number the
+    post does not have, the same product twice on one media, and a 21st tag. Locks the post row,
+    so that concurrent taggings cannot pass the limit together.
+    """
+    if product is None or product.shop_id != post.shop_id:
+        raise ValidationError(
+            _("Only products of this shop can be tagged in its posts."), field="tags"
+        )
+    if product.status == ProductStatus.ARCHIVED:
+        raise ValidationError(
+            _("%(title)s is archived: put it back on sale before tagging it.")
+            % {"title": product.title},
+            field="tags",
+        )
+    try:
+        x, y = float(x), float(y)
+    except (TypeError, ValueError):
+        x = y = math.nan
+    if not (0 <= x <= 1 and 0 <= y <= 1):  # also refuses NaN
+        raise ValidationError(
+            _("A product tag must sit on the photo (x and y between 0 and 1)."), field="tags"
+        )
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    media_count = PostMedia.objects.filter(post=locked).count()
+    if (
+        not isinstance(media_index, int)
+        or isinstance(media_index, bool)
+        or not (0 <= media_index < media_count)
+    ):
+        raise ValidationError(_("This post has no such photo to tag."), field="tags")
+    if ProductTag.objects.filter(post=locked).count() >= MAX_TAGS_PER_POST:
+        raise _too_many_tags()
+    try:
+        with transaction.atomic():
+            return ProductTag.objects.create(
+                post=locked, product=product, media_index=media_index, x=x, y=y
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("%(title)s is already tagged on this photo.") % {"title": product.title},
+            field="tags",
+        ) from None
+
+
+# --- likes and saves -----------------------------------------------------------------
+
+
+def _insert_once(model, **fields) -> bool:
+    """Insert the row unless the unique constraint says it exists; True when inserted. Runs in a
+    savepoint, so a concurrent duplicate leaves the surrounding transaction usable."""
+    try:
+        with transaction.atomic():
+            model.objects.create(**fields)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _refresh_counters(post: Post) -> Post:
+    post.refresh_from_db(fields=["like_count", "comment_count", "save_count"])
+    return post
+
+
+@transaction.atomic
+def post_like(*, post: Post, user: User) -> Post:
+    """Like a visible post; liking it again changes nothing. Returns the post with its count."""
+    _check_visible(post)
+    if _insert_once(Like, post=post, user=user):
+        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+    return _refresh_counters(post)
+
+
+@transaction.atomic
+def post_unlike(*, post: Post, user: User) -> Post:
+    """Take a like back; without one, nothing changes."""
+    deleted, _rows = Like.objects.filter(post=post, user=user).delete()
+    if deleted:
+        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+    return _refresh_counters(post)
+
+
+@transaction.atomic
+def post_save(*, post: Post, user: User) -> Post:
+    """Bookmark a visible post; saving it again changes nothing."""
+    _check_visible(post)
+    if _insert_once(Save, post=post, user=user):
+        Post.objects.filter(pk=post.pk).update(save_count=F("save_count") + 1)
+    return _refresh_counters(post)
+
+
+@transaction.atomic
+def post_unsave(*, post: Post, user: User) -> Post:
+    deleted, _rows = Save.objects.filter(post=post, user=user).delete()
+    if deleted:
+        Post.objects.filter(pk=post.pk).update(save_count=F("save_count") - 1)
+    return _refresh_counters(post)
+
+
+# --- comments ------------------------------------------------------------------------
+
+
+def _clean_comment(body: str) -> str:
+    body = _clean_text(body)
+    if not body:
+        raise ValidationError(_("Write something first."), field="body")
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            _("A comment has at most %(max)s characters (this one has %(n)s).")
+            % {"max": f"{COMMENT_MAX_LENGTH:,}", "n": f"{len(body):,}"},
+            field="body",
+        )
+    return body
+
+
+@transaction.atomic
+def comment_create(*, post: Post, user: User, body: str, parent_id: int | None = None) -> Comment:
+    """Comment on a visible post, or reply to one of its comments. Replies are one level deep:
+    replying to a reply attaches the new comment to that reply's top-level comment. The body is
+    stored as plain text, exactly as typed (it is escaped when shown)."""
+    _check_visible(post)
+    body = _clean_comment(body)
+    top_id = None
+    if parent_id is not None:
+        # Locked, so that the parent cannot be deleted under a reply being written.
+        parent = (
+            Comment.objects.select_for_update()
+            .filter(pk=parent_id, post=post)
+            .values("pk", "parent_id")
+            .first()
+        )
+        if parent is None:
+            raise NotFound(_("The comment you are replying to was deleted."))
+        top_id = parent["parent_id"] or parent["pk"]
+    comment = Comment.objects.create(post=post, user=user, body=body, parent_id=top_id)
+    Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, by: User) -> int:
+    """Delete a comment (with its replies) as its author or as staff of the post's shop.
+    Returns how many comments went; a comment already gone counts 0."""
+    shop_id = Post.objects.filter(pk=comment.post_id).values_list("shop_id", flat=True).first()
+    if comment.user_id != by.pk and not (shop_id and _is_staff(shop_id=shop_id, user=by)):
+        raise PermissionDenied(_("Only its author or the shop can delete this comment."))
+    if not Comment.objects.select_for_update().filter(pk=comment.pk).exists():
+        return 0
+    _total, per_model = Comment.objects.filter(pk=comment.pk).delete()
+    removed = per_model.get(Comment._meta.label, 0)
+    if removed:
+        Post.objects.filter(pk=comment.post_id).update(comment_count=F("comment_count") - removed)
+    return removed
+
+
+# --- follows -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def shop_follow(*, shop: Shop, user: User) -> bool:
+    """Follow the shop; following again changes nothing. True when the follow is new."""
+    return _insert_once(Follow, shop=shop, user=user)
+
+
+@transaction.atomic
+def shop_unfollow(*, shop: Shop, user: User) -> bool:
+    """Stop following the shop. True when there was a follow to remove."""
+    deleted, _rows = Follow.objects.filter(shop=shop, user=user).delete()
+    return bool(deleted)
+
+
+# --- personal data -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_social_data_erase(*, user: User) -> None:
+    """Erase what the social layer holds about a person (see SocialConfig.ready()): their likes,
+    saves and follows, their comments with the replies under them, keeping every post's counters
+    exact; the posts they wrote stay with their shop, without the link to them.
+
+    The person's rows are locked first, so that a like or unlike racing with the erasure cannot
+    be counted twice.
+    """
+    for model, counter in ((Like, "like_count"), (Save, "save_count")):
+        post_ids = list(
+            model.objects.select_for_update().filter(user=user).values_list("post_id", flat=True)
+        )
+        model.objects.filter(user=user, post_id__in=post_ids).delete()
+        Post.objects.filter(pk__in=post_ids).update(**{counter: F(counter) - 1})
+    own = list(Comment.objects.select_for_update().filter(user=user).values_list("pk", flat=True))
+    gone = Comment.objects.filter(pk__in=own) | Comment.objects.filter(parent_id__in=own)
+    per_post = dict(gone.order_by().values_list("post_id").annotate(n=Count("pk", distinct=True)))
+    Comment.objects.filter(pk__in=own).delete()
+    if per_post:
+        Post.objects.filter(pk__in=per_post).update(
+            comment_count=F("comment_count")
+            - Case(
+                *(When(pk=post_id, then=Value(n)) for post_id, n in per_post.items()),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    Follow.objects.filter(user=user).delete()
+    Post.objects.filter(author=user).update(author=None)

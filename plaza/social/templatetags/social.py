@@ -1,0 +1,82 @@
+"""Template helpers of the social pages. None of them runs a query."""
+
+from babel.numbers import format_compact_decimal
+from django import template
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from plaza.core.money import babel_locale
+from plaza.social.hashtags import caption_segments
+from plaza.social.models import Post
+from plaza.social.selectors import post_share_url as share_url_for
+
+register = template.Library()
+
+# Instagram's bounds for a post's frame: from 4:5 (portrait) to 1.91:1 (landscape).
+MIN_RATIO, MAX_RATIO = 0.8, 1.91
+
+
+@register.filter
+def caption(text: str) -> SafeString:
+    """The caption as HTML: every character escaped, line breaks kept, hashtags linked to their
+    page. "<script>" stays text."""
+    parts = []
+    for kind, piece, tag in caption_segments(text or ""):
+        if kind == "tag":
+            parts.append(
+                format_html(
+                    '<a class="sc-hashtag" href="{}">{}</a>',
+                    reverse("social:hashtag-detail", args=[tag]),
+                    piece,
+                )
+            )
+        else:
+            parts.append(str(conditional_escape(piece)).replace("\n", "<br>"))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+@register.filter
+def compact(number) -> str:
+    """1234 -> "1.2K" ("1,2 k" in French, "1234" in Japanese): counts under posts."""
+    try:
+        value = int(number or 0)
+    except (TypeError, ValueError):
+        return ""
+    if value < 1000:
+        return str(value)
+    return format_compact_decimal(value, locale=babel_locale(), fraction_digits=1)
+
+
+@register.filter
+def frame_ratio(post: Post) -> str:
+    """The aspect ratio of the post's media frame: its first media's, within 4:5 and 1.91:1."""
+    media = list(post.media.all())
+    first = media[0] if media else None
+    if not first or not first.width or not first.height:
+        return "1"
+    ratio = min(max(first.width / first.height, MIN_RATIO), MAX_RATIO)
+    return f"{ratio:.4f}"
+
+
+@register.filter
+def tags_on(post: Post, index: int) -> list:
+    """The post's (prefetched) product tags placed on media number ``index``."""
+    return [tag for tag in post.tags.all() if tag.media_index == index]
+
+
+@register.filter
+def tagged_products(post: Post) -> list:
+    """Each tagged product once, in tag order, with the tag that opens its sheet."""
+    seen, tags = set(), []
+    for tag in post.tags.all():
+        if tag.product_id not in seen:
+            seen.add(tag.product_id)
+            tags.append(tag)
+    return tags
+
+
+@register.simple_tag
+def post_share_url(post: Post) -> str:
+    """{% post_share_url post %}: the link with UTM parameters (see selectors.post_share_url)."""
+    return share_url_for(post=post)
