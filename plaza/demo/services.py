@@ -38,6 +38,14 @@ from plaza.demo.data import (
 from plaza.demo.exceptions import DatabaseNotEmpty
 from plaza.demo.images import latin_caption, product_picture
 from plaza.inventory.services import stock_bulk_set
+from plaza.social.services import (
+    TagInput,
+    comment_create,
+    post_create,
+    post_like,
+    post_publish,
+    shop_follow,
+)
 
 IMAGE_SIZE = 800
 MAX_PICTURES = 3
@@ -135,6 +143,7 @@ def demo_seed(
                 quantities[shop_spec.slug].update(_stock_plan(spec, product))
         for spec in SHOPS:
             stock_bulk_set(shop=shops[spec.slug], quantities=quantities[spec.slug])
+        _posts_create(shops=[shops[spec.slug] for spec in SHOPS], users=users)
     summary = DemoSummary(
         seeded=True,
         logins=demo_logins(),
@@ -155,6 +164,51 @@ def demo_seed(
                 f"{ProductImage.objects.filter(product__shop=shop).count()} pictures\n"
             )
     return summary
+
+
+# Hashtags each demo shop puts on its posts, in its own language.
+POST_HASHTAGS = {
+    "PHP": "#sneakers #manila #ootd",
+    "EUR": "#beauté #soin #cosmétiquesnaturels",
+    "JPY": "#コーヒー #珈琲 #抹茶",
+}
+POSTS_PER_SHOP = 5
+
+
+def _posts_create(*, shops: list[Shop], users: dict[str, User]) -> None:
+    """A few published posts per shop, each showing a product's photo with the product tagged
+    (and a second product when there is one); the demo shopper follows two shops, likes
+    some posts and leaves a comment, so the feed has something to rank."""
+    shopper = users["shopper@plaza.demo"]
+    for shop_index, shop in enumerate(shops):
+        owner = shop.memberships.get(role="owner").user
+        products = list(
+            Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE, images__isnull=False)
+            .distinct()
+            .order_by("-created_at", "-id")[: POSTS_PER_SHOP + 1]
+        )
+        for n, product in enumerate(products[:POSTS_PER_SHOP]):
+            image = product.images.order_by("position", "id").first()
+            with image.image.open("rb") as source:
+                upload = SimpleUploadedFile(
+                    f"{product.slug[:40]}.jpg", source.read(), content_type="image/jpeg"
+                )
+            tags = [TagInput(product_id=product.pk, x=0.5, y=0.55)]
+            partner = products[n + 1] if n + 1 < len(products) else None
+            if partner is not None:
+                tags.append(TagInput(product_id=partner.pk, x=0.25, y=0.8))
+            caption = f"{product.title}\n\n{POST_HASHTAGS.get(shop.currency, '')}"
+            post = post_publish(
+                post=post_create(
+                    shop=shop, author=owner, caption=caption, media=[upload], tags=tags
+                )
+            )
+            if (n + shop_index) % 2 == 0:
+                post_like(post=post, user=shopper)
+            if n == 0:
+                comment_create(post=post, user=shopper, body="😍")
+        if shop_index < 2:
+            shop_follow(shop=shop, user=shopper)
 
 
 def _users_create() -> dict[str, User]:

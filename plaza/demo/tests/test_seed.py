@@ -133,3 +133,20 @@ def test_seed_demo_command_says_so_when_the_shops_are_not_the_demo(shop):
     out = stdout.getvalue()
     assert "no demo data was added" in out
     assert "plaza-demo" not in out
+
+
+def test_demo_shops_have_published_posts_with_tagged_products_for_the_feed(seeded):
+    # given: the seeded demo
+    from plaza.demo.data import SHOPS
+    from plaza.social.models import Follow, Post, ProductTag
+
+    shopper = User.objects.get(email="shopper@plaza.demo")
+    # then: every shop posts, every post tags a product of its own shop, the shopper engages
+    posts = Post.objects.select_related("shop")
+    assert posts.count() == 15
+    assert {post.shop.slug for post in posts} == {spec.slug for spec in SHOPS}
+    assert all(post.is_visible() for post in posts)
+    for tag in ProductTag.objects.select_related("post", "product"):
+        assert tag.product.shop_id == tag.post.shop_id
+    assert Follow.objects.filter(user=shopper).count() == 2
+    assert posts.filter(like_count__gt=0).exists()
