@@ -10,7 +10,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test screenshots lint format messages deps dev-deps browser migrate seed clean
+.PHONY: run test screenshots bench-feed lint format messages deps dev-deps browser migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ test: dev-deps browser
 ## The browser journeys, saving their screenshots under docs/screenshots/.
 screenshots: dev-deps browser
 	PLAZA_SCREENSHOTS=1 $(VENV)/bin/pytest e2e -p no:xdist
+
+## The feed benchmark: the feed page with 20 posts against a trivial view on the same server.
+bench-feed: deps
+	$(PY) bench/feed.py
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

@@ -59,7 +59,7 @@ from plaza.social.models import (
 )
 from plaza.social.ranking import CANDIDATE_LIMIT, Candidate, rank
 
-FEED_PAGE_SIZE = 10
+FEED_PAGE_SIZE = 20
 GRID_PAGE_SIZE = 24
 COMMENT_LIMIT = 100
 STAFF_PAGE_SIZE = 50

@@ -9,6 +9,7 @@ from plaza.catalog.services import product_image_add, product_set_translation
 from plaza.catalog.tests.factories import image_upload, make_product
 from plaza.social import services
 from plaza.social.models import Comment, Follow, Like, Save
+from plaza.social.selectors import FEED_PAGE_SIZE
 from plaza.social.tests.factories import make_post
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +130,7 @@ def test_the_feed_hides_drafts_and_posts_not_yet_due(client, shop, clock):
 
 def test_the_feed_loads_the_next_page_as_an_htmx_partial(client, shop):
     # given
-    _feed(12, shop)
+    _feed(FEED_PAGE_SIZE + 2, shop)
 
     # when
     first = client.get(reverse("social:feed-list"))
@@ -137,6 +138,7 @@ def test_the_feed_loads_the_next_page_as_an_htmx_partial(client, shop):
 
     # then
     assert "page=2" in _html(first)
+    assert _html(first).count('class="sc-card"') == FEED_PAGE_SIZE
     assert "<html" not in _html(second), "htmx gets the cards only"
     assert _html(second).count('class="sc-card"') == 2
 
