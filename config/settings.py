@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "plaza.storefront",
     "plaza.backoffice",
     "plaza.payments",
+    "plaza.orders",
     "plaza.web",
     "plaza.social",
     "plaza.demo",
