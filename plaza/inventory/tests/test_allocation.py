@@ -1,12 +1,11 @@
-import os
 import random
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from plaza.catalog.tests.factories import make_product
 from plaza.core.exceptions import ValidationError
+from plaza.core.testing import requires_postgres, run_together
 from plaza.inventory.exceptions import InsufficientStock
 from plaza.inventory.models import Stock
 from plaza.inventory.selectors import stock_available_for_variants
@@ -30,7 +29,10 @@ def test_stock_allocate_promises_units_of_several_shops_at_once(shop, other_shop
     # when
     stock_allocate(lines={mine.pk: 3, theirs.pk: 2})
     # then
-    assert stock_available_for_variants(variant_ids=[mine.pk, theirs.pk]) == {mine.pk: 2, theirs.pk: 0}
+    assert stock_available_for_variants(variant_ids=[mine.pk, theirs.pk]) == {
+        mine.pk: 2,
+        theirs.pk: 0,
+    }
 
 
 @pytest.mark.django_db
@@ -82,34 +84,6 @@ def test_deallocate_gives_back_promised_units(shop):
     assert stock_available_for_variants(variant_ids=[variant.pk]) == {variant.pk: 5}
 
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql" and not os.environ.get("PLAZA_REQUIRE_SERVICES"),
-    reason="Concurrency is proven on PostgreSQL (DATABASE_URL); CI always runs it.",
-)
-
-
-def _race(worker, count: int) -> list:
-    """Run worker(i) in `count` real threads released at once; return their results."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = worker(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_buyers_never_get_more_units_than_there_are(shop):
@@ -117,7 +91,7 @@ def test_concurrent_buyers_never_get_more_units_than_there_are(shop):
     assert connection.vendor == "postgresql"
     variant = make_product(shop, stock=10).variants.get()
     # when
-    results = _race(lambda i: stock_allocate(lines={variant.pk: 1}), 40)
+    results = run_together(40, lambda i: stock_allocate(lines={variant.pk: 1}))
     # then
     refused = [r for r in results if isinstance(r, InsufficientStock)]
     assert [r for r in results if isinstance(r, Exception) and r not in refused] == []
@@ -143,9 +117,11 @@ def test_concurrent_carts_over_two_shops_in_random_order_neither_deadlock_nor_lo
         for _ in range(30)
     ]
     # when
-    results = _race(lambda i: stock_allocate(lines=carts[i]), len(carts))
+    results = run_together(len(carts), lambda i: stock_allocate(lines=carts[i]))
     # then: every cart either got all its units or none, and nothing else went wrong
-    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, InsufficientStock)]
+    unexpected = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, InsufficientStock)
+    ]
     assert unexpected == []
     promised: dict[int, int] = {}
     for cart, result in zip(carts, results, strict=True):

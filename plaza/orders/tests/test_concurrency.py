@@ -1,42 +1,14 @@
 """Races proven on PostgreSQL with real threads (skipped on SQLite unless services are required)."""
 
-import os
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from plaza.catalog.tests.factories import make_product
+from plaza.core.testing import requires_postgres, run_together
 from plaza.inventory.exceptions import InsufficientStock
 from plaza.inventory.selectors import stock_level_for_variant
 from plaza.orders.models import Order
 from plaza.orders.tests.factories import place_order
-
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql" and not os.environ.get("PLAZA_REQUIRE_SERVICES"),
-    reason="Concurrency is proven on PostgreSQL (DATABASE_URL); CI always runs it.",
-)
-
-
-def _race(worker, count: int) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = worker(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @requires_postgres
@@ -46,8 +18,8 @@ def test_concurrent_retries_of_one_placement_make_one_order_and_allocate_once(sh
     assert connection.vendor == "postgresql"
     variant = make_product(shop, stock=10).variants.get()
     # when
-    results = _race(
-        lambda i: place_order(shop, shopper, [(variant, 2)], idempotency_key="tap-1").pk, 8
+    results = run_together(
+        8, lambda i: place_order(shop, shopper, [(variant, 2)], idempotency_key="tap-1").pk
     )
     # then
     assert [r for r in results if isinstance(r, Exception)] == []
@@ -62,7 +34,7 @@ def test_concurrent_orders_for_the_last_units_never_oversell(shop, shopper):
     # given: 3 units, 10 shoppers' orders of one unit each at the same instant
     variant = make_product(shop, stock=3).variants.get()
     # when
-    results = _race(lambda i: place_order(shop, shopper, [(variant, 1)]).pk, 10)
+    results = run_together(10, lambda i: place_order(shop, shopper, [(variant, 1)]).pk)
     # then
     refused = [r for r in results if isinstance(r, InsufficientStock)]
     assert [r for r in results if isinstance(r, Exception) and r not in refused] == []

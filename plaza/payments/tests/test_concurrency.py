@@ -6,8 +6,9 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
+from plaza.core.testing import run_together
 from plaza.payments.gateways.testing import TestGateway
 from plaza.payments.models import Payment, PaymentEvent
 from plaza.payments.services import payment_authorize, payment_capture
@@ -30,24 +31,9 @@ THREADS = 10
 
 def _race(target, count: int = THREADS) -> tuple[list, list]:
     """Run ``target`` in ``count`` threads released at once; return (results, errors)."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, errors
+    outcomes = run_together(count, lambda i: target())
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    return [o for o in outcomes if not isinstance(o, BaseException)], errors
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 PostgreSQL. CI sets PLAZA_REQUIRE_SERVICES and DATABASE_URL, so there these tests always run."""
 
 import os
-import threading
 from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
+from plaza.core.testing import run_together
 from plaza.social import services
 from plaza.social.models import Comment, Like, Post
 from plaza.social.tests.factories import make_post
@@ -40,25 +39,7 @@ def _on_postgresql():
 
 def _run_together(count: int, work: Callable[[int], None]) -> list[BaseException]:
     """Run ``work(i)`` in ``count`` threads released at the same moment; return their errors."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return errors
+    return [o for o in run_together(count, work, timeout=60) if isinstance(o, BaseException)]
 
 
 def test_twenty_concurrent_likes_count_each_distinct_liker_once(shop, users):
