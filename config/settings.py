@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "plaza.payments",
     "plaza.orders",
     "plaza.web",
+    "plaza.checkout",
     "plaza.social",
     "plaza.demo",
 ]

@@ -65,6 +65,8 @@ class Shop(TimeStampedModel):
     language = models.CharField(_("main language"), max_length=10, default="en")
     description = models.TextField(_("description"), blank=True, max_length=2000)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # The tax included in the shop's prices, in basis points (1200 = 12 %): see the orders app.
+    tax_rate_bp = models.PositiveIntegerField(_("tax rate included in prices"), default=0)
 
     class Meta:
         verbose_name = _("shop")
@@ -73,6 +75,9 @@ class Shop(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="shop_currency_iso4217"
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate_bp__lte=10_000), name="shop_tax_rate_at_most_100_percent"
             ),
         ]
 

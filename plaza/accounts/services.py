@@ -264,6 +264,17 @@ def api_token_revoke(*, shop: Shop, token_id: int) -> None:
         raise NotFound(_("This token does not exist."))
 
 
+def shop_set_tax_rate(*, shop: Shop, tax_rate_bp: int) -> Shop:
+    """Set the tax rate included in the shop's prices, in basis points (0 to 10,000)."""
+    if isinstance(tax_rate_bp, bool) or not isinstance(tax_rate_bp, int):
+        raise ValidationError(_("Enter a tax rate."), field="tax_rate_bp")
+    if not 0 <= tax_rate_bp <= 10_000:
+        raise ValidationError(_("The tax rate must be between 0 and 100 %."), field="tax_rate_bp")
+    shop.tax_rate_bp = tax_rate_bp
+    shop.save(update_fields=["tax_rate_bp", "updated_at"])
+    return shop
+
+
 def user_profile_update(*, user: User, display_name: str, language: str) -> User:
     if language and not _language_is_valid(language):
         raise ValidationError(_("Unknown language code."), field="language")
@@ -293,6 +304,12 @@ def _address_clean(data: dict) -> dict:
         if len(value) > limits[field]:
             raise ValidationError(_("This field is too long."), field=field)
     return clean
+
+
+def address_validate(*, data: dict) -> dict:
+    """The address fields cleaned (stripped, country upper-cased) or ValidationError naming the
+    first field that is wrong. Writes nothing: for an address used once, without saving it."""
+    return _address_clean(data)
 
 
 @transaction.atomic

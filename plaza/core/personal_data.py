@@ -121,6 +121,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "catalog.Category": {"name": "a shop's category name"},
     "catalog.ProductOption": {"name": "an option of a product, such as Size"},
     "inventory.StockLocation": {"name": "a shop's warehouse or store name"},
+    "checkout.ShippingMethod": {"name": "a shop's shipping service, such as Express"},
 }
 
 

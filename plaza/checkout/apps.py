@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CheckoutConfig(AppConfig):
+    name = "plaza.checkout"
+    label = "checkout"
+    verbose_name = _("Checkout")
+
+    def ready(self) -> None:
+        register_personal_data()
+
+
+def register_personal_data() -> None:
+    """Invariant 6: a checkout holds where to ship and whom to tell."""
+    from plaza.core.personal_data import Erasure, register
+
+    register(
+        "checkout.Checkout",
+        fields=["address", "email", "attribution"],
+        user_lookup="buyer",
+        erasure=Erasure.DELETE,
+    )

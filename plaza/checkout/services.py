@@ -1,0 +1,655 @@
+"""Every write of checkout: carts, shipping methods, and turning a cart (or "Buy now") into
+paid orders, one per shop.
+
+How a checkout runs (``checkout_complete``), never holding a transaction over a provider call:
+
+1. the lines are priced afresh (``quote_build``) and compared with what the shopper was shown
+   (the seal); any change, or a line that cannot be bought, raises CheckoutStale naming each
+   difference, before anything is written or charged;
+2. a short transaction records the Checkout and its parts, one per shop; the buyer's
+   idempotency key is unique, so a double click or a retry finds this same checkout;
+3. each part's payment is authorised (``payment_authorize``, its own short transactions), with
+   a key derived from the checkout: retries never charge twice. A decline voids what was already
+   authorised, fails the checkout and raises PaymentDeclined: no order, the cart untouched. A
+   card that asks for an extra step leaves the checkout "requires_action" until
+   ``checkout_confirm``;
+4. one transaction places every order (``order_place`` allocates the stock: all shops or none),
+   attaches the payments, empties the bought lines from the cart and completes the checkout. If
+   stock ran out meanwhile, it rolls back, the payments are voided and CheckoutStale says what;
+5. after commit the payments are captured (the orders become paid through the
+   ``payment.captured`` event), then the card and address are saved when the shopper asked.
+"""
+
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from plaza.accounts.models import Shop, User
+from plaza.accounts.selectors import access_address
+from plaza.accounts.services import address_create, address_validate
+from plaza.catalog.models import ProductStatus, Variant
+from plaza.checkout.exceptions import CheckoutConflict, CheckoutStale, PaymentDeclined
+from plaza.checkout.models import (
+    Cart,
+    CartLine,
+    Checkout,
+    CheckoutPart,
+    CheckoutSource,
+    CheckoutStatus,
+    ShippingMethod,
+)
+from plaza.checkout.selectors import Quote, quote_build, quote_changes
+from plaza.core.exceptions import DomainError, NotFound, ValidationError
+from plaza.core.money import MAX_AMOUNT
+from plaza.inventory.exceptions import InsufficientStock
+from plaza.inventory.selectors import stock_available_for_variants
+from plaza.orders.services import order_attach_payment, order_mark_paid, order_place
+from plaza.payments.models import Payment, PaymentStatus
+from plaza.payments.selectors import access_payment_method, payment_provider_default
+from plaza.payments.services import (
+    payment_authorize,
+    payment_capture,
+    payment_confirm,
+    payment_method_save,
+    payment_void,
+)
+
+logger = logging.getLogger("plaza.checkout")
+
+MAX_QUANTITY = 99  # of one item in a cart or an order
+MAX_CART_LINES = 50
+MAX_KEY_LENGTH = 200
+_ADDRESS_FIELDS = (
+    "full_name",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+)
+# How long a second request with the same key waits for the first to finish (a double click).
+WAIT_FOR_TWIN_SECONDS = 15.0
+
+
+def _clean_quantity(value: Any, *, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(_("Enter a whole number of items."), field="quantity")
+    if value < (0 if allow_zero else 1):
+        raise ValidationError(_("Choose at least one item."), field="quantity")
+    if value > MAX_QUANTITY:
+        raise ValidationError(
+            _("You can buy at most %(n)s of one item at a time.") % {"n": MAX_QUANTITY},
+            field="quantity",
+        )
+    return value
+
+
+def _variant_for_sale(variant_id: Any) -> Variant:
+    try:
+        return Variant.objects.select_related("product").get(
+            pk=int(variant_id), product__status=ProductStatus.ACTIVE
+        )
+    except (Variant.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(_("This item is not for sale.")) from None
+
+
+def _check_stock(variant: Variant, quantity: int) -> None:
+    available = stock_available_for_variants(variant_ids=[variant.pk])[variant.pk]
+    if quantity > available:
+        if available <= 0:
+            message = _("%(item)s is sold out.") % {"item": variant.product.title}
+        else:
+            message = _("Only %(n)s of %(item)s left.") % {
+                "n": available,
+                "item": variant.product.title,
+            }
+        raise ValidationError(message, field="quantity", code="insufficient_stock")
+
+
+# --- carts -----------------------------------------------------------------------------------
+
+
+def cart_get_or_create(*, user: User | None, guest_cart_id: int | None = None) -> Cart:
+    """The signed-in user's cart (a guest cart from before signing in is merged into it), or
+    the guest's cart by id, or a new cart."""
+    if user is not None and user.is_authenticated:
+        cart = Cart.objects.filter(user=user).first()
+        if cart is None:
+            try:
+                with transaction.atomic():
+                    cart = Cart.objects.create(user=user)
+            except IntegrityError:  # a concurrent request made it
+                cart = Cart.objects.get(user=user)
+        if guest_cart_id:
+            cart_merge(guest_cart_id=guest_cart_id, into=cart)
+        return cart
+    if guest_cart_id:
+        cart = Cart.objects.filter(pk=guest_cart_id, user__isnull=True).first()
+        if cart is not None:
+            return cart
+    return Cart.objects.create()
+
+
+@transaction.atomic
+def cart_merge(*, guest_cart_id: int, into: Cart) -> Cart:
+    """Move a guest cart's lines into ``into`` (adding quantities, capped) and delete it."""
+    guest = Cart.objects.select_for_update().filter(pk=guest_cart_id, user__isnull=True).first()
+    if guest is None or guest.pk == into.pk:
+        return into
+    Cart.objects.select_for_update().filter(pk=into.pk).first()
+    mine = {line.variant_id: line for line in into.lines.all()}
+    for line in guest.lines.all():
+        if line.variant_id in mine:
+            target = mine[line.variant_id]
+            target.quantity = min(target.quantity + line.quantity, MAX_QUANTITY)
+            target.save(update_fields=["quantity"])
+        else:
+            CartLine.objects.create(
+                cart=into, variant_id=line.variant_id, quantity=line.quantity, post_id=line.post_id
+            )
+    into.shipping = {**guest.shipping, **into.shipping}
+    into.save(update_fields=["shipping", "updated_at"])
+    guest.delete()
+    return into
+
+
+@transaction.atomic
+def cart_add(
+    *, cart: Cart, variant_id: Any, quantity: Any = 1, post_id: int | None = None
+) -> CartLine:
+    """Add ``quantity`` of a variant on sale; refuses more than can be sold now."""
+    quantity = _clean_quantity(quantity)
+    variant = _variant_for_sale(variant_id)
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)  # one writer per cart
+    line = cart.lines.filter(variant=variant).first()
+    total = quantity + (line.quantity if line else 0)
+    _clean_quantity(total)
+    _check_stock(variant, total)
+    if line is None:
+        if cart.lines.count() >= MAX_CART_LINES:
+            raise ValidationError(
+                _("A cart holds at most %(n)s different items.") % {"n": MAX_CART_LINES},
+                field="variant",
+            )
+        line = CartLine.objects.create(cart=cart, variant=variant, quantity=total, post_id=post_id)
+    else:
+        line.quantity = total
+        line.post_id = line.post_id or post_id
+        line.save(update_fields=["quantity", "post_id"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+def _cart_line(cart: Cart, line_id: Any) -> CartLine:
+    try:
+        return cart.lines.select_related("variant__product").get(pk=int(line_id))
+    except (CartLine.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(_("This item is not in your cart.")) from None
+
+
+@transaction.atomic
+def cart_line_update(*, cart: Cart, line_id: Any, quantity: Any) -> CartLine | None:
+    """Set a line's quantity; 0 removes it (returns None)."""
+    quantity = _clean_quantity(quantity, allow_zero=True)
+    line = _cart_line(cart, line_id)
+    if quantity == 0:
+        line.delete()
+        return None
+    if quantity > line.quantity:
+        _check_stock(line.variant, quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return line
+
+
+@transaction.atomic
+def cart_line_remove(*, cart: Cart, line_id: Any) -> None:
+    _cart_line(cart, line_id).delete()
+
+
+@transaction.atomic
+def cart_choose_shipping(*, cart: Cart, shop_id: Any, method_id: Any) -> Cart:
+    """Remember the shipping method chosen for one shop's items."""
+    try:
+        method = ShippingMethod.objects.get(pk=int(method_id), shop_id=int(shop_id), is_active=True)
+    except (ShippingMethod.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise ValidationError(
+            _("Choose one of the shop's shipping methods."), field="shipping"
+        ) from None
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    cart.shipping = {**cart.shipping, str(method.shop_id): method.pk}
+    cart.save(update_fields=["shipping", "updated_at"])
+    return cart
+
+
+# --- shipping methods (shop staff) --------------------------------------------------------------
+
+
+def _clean_method(data: Mapping[str, Any]) -> dict[str, Any]:
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise ValidationError(_("Name the shipping method."), field="name")
+    if len(name) > 80:
+        raise ValidationError(_("This name is too long."), field="name")
+    clean: dict[str, Any] = {"name": name}
+    for field in ("price", "free_above"):
+        value = data.get(field)
+        if value is None and field == "free_above":
+            clean[field] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
+            raise ValidationError(
+                _("Enter an amount of zero or more, in minor units."), field=field
+            )
+        clean[field] = value
+    delivery = str(data.get("delivery_days") or "").strip()
+    if len(delivery) > 40:
+        raise ValidationError(_("This value is too long."), field="delivery_days")
+    clean["delivery_days"] = delivery
+    clean["is_active"] = bool(data.get("is_active", True))
+    return clean
+
+
+def shipping_method_create(*, shop: Shop, data: Mapping[str, Any]) -> ShippingMethod:
+    clean = _clean_method(data)
+    position = ShippingMethod.objects.filter(shop=shop).count()
+    return ShippingMethod.objects.create(shop=shop, position=position, **clean)
+
+
+def shipping_method_update(*, method: ShippingMethod, data: Mapping[str, Any]) -> ShippingMethod:
+    clean = _clean_method(data)
+    for field, value in clean.items():
+        setattr(method, field, value)
+    method.save(update_fields=[*clean, "updated_at"])
+    return method
+
+
+def shipping_method_delete(*, method: ShippingMethod) -> None:
+    """Remove a method; checkouts that used it keep their amounts."""
+    method.delete()
+
+
+# --- checkout ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentChoice:
+    """A saved card (``method_id``) or a fresh provider token (``token``), and whether to save
+    the fresh one."""
+
+    method_id: int | None = None
+    token: str = ""
+    save: bool = False
+
+
+@dataclass(frozen=True)
+class AddressChoice:
+    """A saved address (``address_id``) or a new one (``data``), and whether to save it."""
+
+    address_id: int | None = None
+    data: Mapping[str, Any] | None = None
+    save: bool = False
+
+
+def _request_hash(**parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _clean_key(key: Any) -> str:
+    key = str(key or "").strip()
+    if not key:
+        raise ValidationError(_("This request has no idempotency key."), field="idempotency_key")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError(_("The idempotency key is too long."), field="idempotency_key")
+    return key
+
+
+def _resolve_address(buyer: User, choice: AddressChoice) -> dict[str, str]:
+    if choice.address_id is not None:
+        address = access_address(user=buyer, address_id=choice.address_id)
+        return address_validate(data={f: getattr(address, f) for f in _ADDRESS_FIELDS})
+    if not choice.data:
+        raise ValidationError(_("Enter a shipping address."), field="address")
+    return address_validate(data=dict(choice.data))
+
+
+def _resolve_payment(buyer: User, choice: PaymentChoice) -> tuple[str, str]:
+    """(provider, token) of the chosen card."""
+    if choice.method_id is not None:
+        method = access_payment_method(user=buyer, payment_method_id=choice.method_id)
+        return method.provider, method.token
+    token = (choice.token or "").strip()
+    if not token:
+        raise ValidationError(_("Enter your card details."), field="card")
+    return payment_provider_default(), token
+
+
+def _lines_from(cart: Cart | None, lines: list[tuple[int, int, int | None]] | None) -> list:
+    if lines is not None:
+        return [(int(v), _clean_quantity(q), p) for v, q, p in lines]
+    if cart is None:
+        return []
+    return list(cart.lines.all())
+
+
+def checkout_complete(
+    *,
+    buyer: User,
+    idempotency_key: str,
+    seal: str,
+    address: AddressChoice,
+    payment: PaymentChoice,
+    cart: Cart | None = None,
+    lines: list[tuple[int, int, int | None]] | None = None,
+    shipping: Mapping[str, int] | None = None,
+    attribution: Mapping[str, Any] | None = None,
+    return_url: str = "",
+) -> Checkout:
+    """Pay for the cart's lines, or for ``lines`` ("Buy now"): one order per shop.
+
+    Returns the checkout: completed (its parts name the orders), or requires_action (a card
+    asks for an extra step: see ``checkout_next_action`` and ``checkout_confirm``). Raises
+    CheckoutStale (what changed since ``seal``), PaymentDeclined (the card said no: nothing
+    placed, the cart as it was), ValidationError/NotFound for bad input, CheckoutConflict when
+    the key was used for another request. The same key and request return the same checkout.
+    """
+    key = _clean_key(idempotency_key)
+    source = CheckoutSource.BUY_NOW if lines is not None else CheckoutSource.CART
+    if shipping is None:
+        shipping = cart.shipping if cart is not None else {}
+    shipping = {str(k): v for k, v in shipping.items()}
+    request_hash = _request_hash(
+        source=source,
+        lines=lines,
+        shipping=shipping,
+        address_id=address.address_id,
+        address=dict(address.data or {}) if address.address_id is None else None,
+        save_address=address.save,
+        method_id=payment.method_id,
+        new_card=payment.method_id is None,
+        save_card=payment.save,
+    )
+    existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()
+    if existing is not None:
+        return _replay(existing, request_hash, return_url)
+
+    quote = quote_build(lines=_lines_from(cart, lines), shipping=shipping)
+    if quote.is_empty and not quote.unavailable:
+        raise ValidationError(_("Your cart is empty."), field="lines")
+    problems = quote.problems
+    if problems:
+        raise CheckoutStale(
+            _("Some items cannot be bought as they are. Check your order."), changes=problems
+        )
+    changes = quote_changes(quote=quote, seal=seal)
+    if changes:
+        raise CheckoutStale(
+            _("Your order changed since you looked. Check it and pay again."), changes=changes
+        )
+    address_data = _resolve_address(buyer, address)
+    provider, token = _resolve_payment(buyer, payment)
+    post_ids = [line.post_id for part in quote.shops for line in part.lines if line.post_id]
+
+    try:
+        with transaction.atomic():
+            checkout = Checkout.objects.create(
+                buyer=buyer,
+                idempotency_key=key,
+                request_hash=request_hash,
+                source=source,
+                address={**address_data, "_save": address.save},
+                email=buyer.email,
+                provider=provider,
+                payment_token=token,
+                save_card=payment.save and payment.method_id is None,
+                attribution=dict(attribution or {}),
+                post_id=post_ids[0] if post_ids else None,
+            )
+            CheckoutPart.objects.bulk_create(
+                [
+                    CheckoutPart(
+                        checkout=checkout,
+                        shop=part.shop,
+                        lines={str(vid): qty for vid, qty in part.quantities.items()},
+                        shipping_method=part.method,
+                        currency=part.currency,
+                        subtotal=part.subtotal,
+                        shipping=part.shipping,
+                        total=part.total,
+                    )
+                    for part in quote.shops
+                ]
+            )
+    except IntegrityError:
+        # A twin request with the same key was first: its checkout is the answer.
+        existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, request_hash, return_url)
+    return _advance(checkout, return_url=return_url)
+
+
+def _replay(checkout: Checkout, request_hash: str, return_url: str) -> Checkout:
+    if checkout.request_hash != request_hash:
+        raise CheckoutConflict(
+            _("This checkout was already sent with other details. Reload the page and try again."),
+            field="idempotency_key",
+        )
+    deadline = time.monotonic() + WAIT_FOR_TWIN_SECONDS
+    while checkout.status == CheckoutStatus.PROCESSING and time.monotonic() < deadline:
+        time.sleep(0.1)
+        checkout.refresh_from_db(fields=["status", "failure_message", "completed_at"])
+    if checkout.status == CheckoutStatus.PROCESSING:
+        # The first request is gone (or slow): every step is idempotent, so go on from here.
+        return _advance(checkout, return_url=return_url)
+    if checkout.status == CheckoutStatus.FAILED:
+        raise PaymentDeclined(checkout.failure_message or _("The payment did not go through."))
+    return checkout
+
+
+def _parts(checkout: Checkout) -> list[CheckoutPart]:
+    return list(checkout.parts.select_related("shop", "payment", "order").order_by("pk"))
+
+
+def _advance(checkout: Checkout, *, return_url: str = "") -> Checkout:
+    """Authorise every part's payment, then place the orders. Outside any transaction."""
+    for part in _parts(checkout):
+        if part.payment is not None and part.payment.status in (
+            PaymentStatus.AUTHORIZED,
+            PaymentStatus.CAPTURED,
+        ):
+            continue
+        if part.payment is not None and part.payment.status == PaymentStatus.REQUIRES_ACTION:
+            return _set_status(checkout, CheckoutStatus.REQUIRES_ACTION)
+        payment = payment_authorize(
+            provider=checkout.provider,
+            amount=part.total,
+            currency=part.currency,
+            payment_method_token=checkout.payment_token,
+            idempotency_key=f"checkout-{checkout.uid.hex}-{part.shop_id}",
+            description=_("Order at %(shop)s") % {"shop": part.shop.name},
+            metadata={"checkout": checkout.uid.hex},
+            return_url=return_url,
+        )
+        CheckoutPart.objects.filter(pk=part.pk).update(payment=payment)
+        if payment.status == PaymentStatus.FAILED:
+            _fail(checkout, payment.failure_text or _("The payment did not go through."))
+        if payment.status == PaymentStatus.REQUIRES_ACTION:
+            return _set_status(checkout, CheckoutStatus.REQUIRES_ACTION)
+        if payment.status != PaymentStatus.AUTHORIZED:
+            return checkout  # in flight in a twin request: it finishes the checkout
+    return _place_orders(checkout)
+
+
+def _set_status(checkout: Checkout, status: str) -> Checkout:
+    Checkout.objects.filter(pk=checkout.pk).exclude(
+        status__in=[CheckoutStatus.COMPLETED, CheckoutStatus.FAILED]
+    ).update(status=status, updated_at=timezone.now())
+    checkout.refresh_from_db()
+    return checkout
+
+
+def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None) -> None:
+    """Void what was authorised, mark the checkout failed, raise the error for the shopper."""
+    Checkout.objects.filter(
+        pk=checkout.pk, status__in=[CheckoutStatus.PROCESSING, CheckoutStatus.REQUIRES_ACTION]
+    ).update(status=CheckoutStatus.FAILED, failure_message=message[:500], payment_token="")
+    for part in _parts(checkout):
+        if part.payment is not None and part.payment.status in (
+            PaymentStatus.AUTHORIZED,
+            PaymentStatus.REQUIRES_ACTION,
+        ):
+            try:
+                payment_void(payment=part.payment)
+            except DomainError:
+                logger.warning(
+                    "checkout %s: voiding payment %s failed", checkout.uid, part.payment_id
+                )
+    raise error or PaymentDeclined(message)
+
+
+def _place_orders(checkout: Checkout) -> Checkout:
+    try:
+        with transaction.atomic():
+            checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+            if checkout.status in (CheckoutStatus.COMPLETED, CheckoutStatus.FAILED):
+                return checkout
+            bought: dict[int, int] = {}
+            for part in _parts(checkout):
+                quantities = {int(vid): qty for vid, qty in part.lines.items()}
+                order = order_place(
+                    shop=part.shop,
+                    buyer=checkout.buyer,
+                    lines=list(quantities.items()),
+                    shipping_amount=part.shipping,
+                    tax_rate_bp=part.shop.tax_rate_bp,
+                    address={k: v for k, v in checkout.address.items() if not k.startswith("_")},
+                    email=checkout.email,
+                    idempotency_key=f"checkout-{checkout.uid.hex}-{part.shop_id}",
+                    attribution=checkout.attribution,
+                    post_id=checkout.post_id,
+                )
+                if order.total != part.total:
+                    raise CheckoutStale(
+                        _("Your order changed since you looked. Check it and pay again."),
+                        changes=[_("A price changed while you were paying.")],
+                    )
+                order_attach_payment(order=order, payment=part.payment)
+                part.order = order
+                part.save(update_fields=["order"])
+                for vid, qty in quantities.items():
+                    bought[vid] = bought.get(vid, 0) + qty
+            if checkout.source == CheckoutSource.CART:
+                CartLine.objects.filter(
+                    cart__user=checkout.buyer, variant_id__in=list(bought)
+                ).delete()
+            if checkout.address.get("_save"):
+                address_create(
+                    user=checkout.buyer,
+                    data={k: v for k, v in checkout.address.items() if not k.startswith("_")},
+                )
+            checkout.status = CheckoutStatus.COMPLETED
+            checkout.completed_at = timezone.now()
+            checkout.save(update_fields=["status", "completed_at", "updated_at"])
+    except (InsufficientStock, CheckoutStale) as exc:
+        changes = getattr(exc, "changes", [exc.message])
+        _fail(
+            checkout,
+            exc.message,
+            error=CheckoutStale(
+                _("Some items sold out while you were paying. You have not been charged."),
+                changes=changes,
+            ),
+        )
+    _after_completion(checkout)
+    return checkout
+
+
+def _after_completion(checkout: Checkout) -> None:
+    """Capture the payments and save the card. Outside any transaction; each step idempotent."""
+    for part in _parts(checkout):
+        if part.payment is not None and part.payment.status == PaymentStatus.AUTHORIZED:
+            try:
+                payment = payment_capture(payment=part.payment)
+            except DomainError as exc:
+                # The order stays "awaiting payment" with the failure on its timeline; staff see it.
+                logger.warning("checkout %s: capture failed: %s", checkout.uid, exc)
+                continue
+            if part.order_id is not None:
+                # The payment.captured event does the same after commit; both are idempotent.
+                order_mark_paid(order_id=part.order_id, payment_id=payment.pk)
+    if checkout.save_card and checkout.payment_token:
+        try:
+            payment_method_save(
+                user=checkout.buyer, token=checkout.payment_token, provider=checkout.provider
+            )
+        except DomainError as exc:
+            logger.info("checkout %s: the card was not saved: %s", checkout.uid, exc)
+    Checkout.objects.filter(pk=checkout.pk).update(payment_token="")
+
+
+def checkout_next_action(*, checkout: Checkout) -> tuple[CheckoutPart, Payment] | None:
+    """The part whose payment waits for the shopper's extra step, and its payment."""
+    for part in _parts(checkout):
+        if part.payment is not None and part.payment.status == PaymentStatus.REQUIRES_ACTION:
+            return part, part.payment
+    return None
+
+
+def checkout_confirm(
+    *, checkout: Checkout, confirmation_token: str, return_url: str = ""
+) -> Checkout:
+    """The shopper did the extra step a card asked for: confirm that payment and go on."""
+    if checkout.status != CheckoutStatus.REQUIRES_ACTION:
+        if checkout.status == CheckoutStatus.FAILED:
+            raise PaymentDeclined(checkout.failure_message or _("The payment did not go through."))
+        return checkout
+    waiting = checkout_next_action(checkout=checkout)
+    if waiting is None:
+        return _advance(checkout, return_url=return_url)
+    _part, payment = waiting
+    payment = payment_confirm(
+        payment=payment, confirmation_token=confirmation_token, return_url=return_url
+    )
+    if payment.status == PaymentStatus.FAILED:
+        _fail(checkout, payment.failure_text or _("The payment did not go through."))
+    _set_status(checkout, CheckoutStatus.PROCESSING)
+    return _advance(checkout, return_url=return_url)
+
+
+def checkout_abandon(*, checkout: Checkout) -> None:
+    """The shopper gave up on the extra step: void what was authorised. Idempotent."""
+    if checkout.status in (CheckoutStatus.PROCESSING, CheckoutStatus.REQUIRES_ACTION):
+        with contextlib.suppress(PaymentDeclined):
+            _fail(checkout, _("You cancelled the payment."))
+
+
+__all__ = [
+    "AddressChoice",
+    "PaymentChoice",
+    "Quote",
+    "cart_add",
+    "cart_choose_shipping",
+    "cart_get_or_create",
+    "cart_line_remove",
+    "cart_line_update",
+    "cart_merge",
+    "checkout_abandon",
+    "checkout_complete",
+    "checkout_confirm",
+    "checkout_next_action",
+    "shipping_method_create",
+    "shipping_method_delete",
+    "shipping_method_update",
+]

@@ -1,0 +1,372 @@
+"""Carts across shops and checkouts that make one paid order per shop."""
+
+import pytest
+from django.core import mail
+
+from plaza.accounts.models import Address
+from plaza.catalog.services import variant_update
+from plaza.catalog.tests.factories import make_product
+from plaza.checkout.exceptions import CheckoutConflict, CheckoutStale, PaymentDeclined
+from plaza.checkout.models import Cart, Checkout, CheckoutStatus
+from plaza.checkout.selectors import quote_build, quote_changes, quote_seal
+from plaza.checkout.services import (
+    AddressChoice,
+    PaymentChoice,
+    cart_add,
+    cart_choose_shipping,
+    cart_get_or_create,
+    cart_line_update,
+    checkout_abandon,
+    checkout_complete,
+    checkout_confirm,
+    checkout_next_action,
+    shipping_method_create,
+)
+from plaza.checkout.tests.factories import buy_now, pay_cart, seal_for
+from plaza.core.exceptions import NotFound, ValidationError
+from plaza.inventory.selectors import stock_level_for_variant
+from plaza.orders.models import Order, OrderStatus
+from plaza.payments.models import Payment, PaymentMethod, PaymentStatus
+from plaza.payments.tests.factories import DECLINED, THREE_D_SECURE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kicks(shop):
+    shop.tax_rate_bp = 1_200
+    shop.save(update_fields=["tax_rate_bp"])
+    shipping_method_create(
+        shop=shop, data={"name": "Standard", "price": 15_000, "free_above": 1_000_000}
+    )
+    shipping_method_create(shop=shop, data={"name": "Express", "price": 35_000})
+    return shop
+
+
+@pytest.fixture
+def sneaker(kicks):
+    return make_product(kicks, title="Court Runner", price=499_900, sizes=("41", "42"), stock=3)
+
+
+@pytest.fixture
+def serum(other_shop):
+    shipping_method_create(shop=other_shop, data={"name": "Colissimo", "price": 590})
+    return make_product(other_shop, title="Sérum", price=2_900, stock=10)
+
+
+def first_variant(product):
+    return product.variants.order_by("pk").first()
+
+
+# --- carts ----------------------------------------------------------------------------------
+
+
+def test_cart_add_adds_up_quantities_of_the_same_variant(shopper, sneaker):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    variant = first_variant(sneaker)
+    # when
+    cart_add(cart=cart, variant_id=variant.pk, quantity=1)
+    line = cart_add(cart=cart, variant_id=variant.pk, quantity=2)
+    # then
+    assert line.quantity == 3
+    assert cart.lines.count() == 1
+
+
+def test_cart_add_refuses_more_than_the_stock_and_changes_nothing(shopper, sneaker):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    variant = first_variant(sneaker)
+    cart_add(cart=cart, variant_id=variant.pk, quantity=2)
+    # when / then
+    with pytest.raises(ValidationError, match="Only 3 of Court Runner left"):
+        cart_add(cart=cart, variant_id=variant.pk, quantity=2)
+    assert cart.lines.get().quantity == 2
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1.5, "2", True, 100])
+def test_cart_add_refuses_a_quantity_that_is_not_a_whole_number_from_1_to_99(
+    shopper, sneaker, quantity
+):
+    cart = cart_get_or_create(user=shopper)
+    with pytest.raises(ValidationError):
+        cart_add(cart=cart, variant_id=first_variant(sneaker).pk, quantity=quantity)
+    assert not cart.lines.exists()
+
+
+def test_cart_add_refuses_a_draft_product_as_not_for_sale(shopper, kicks):
+    draft = make_product(kicks, status="draft", stock=5)
+    cart = cart_get_or_create(user=shopper)
+    with pytest.raises(NotFound, match="not for sale"):
+        cart_add(cart=cart, variant_id=first_variant(draft).pk)
+
+
+def test_guest_cart_is_merged_into_the_users_cart_when_they_sign_in(shopper, sneaker, serum):
+    # given
+    mine = cart_get_or_create(user=shopper)
+    cart_add(cart=mine, variant_id=first_variant(sneaker).pk, quantity=1)
+    guest = cart_get_or_create(user=None)
+    cart_add(cart=guest, variant_id=first_variant(sneaker).pk, quantity=1)
+    cart_add(cart=guest, variant_id=first_variant(serum).pk, quantity=2)
+    # when
+    cart = cart_get_or_create(user=shopper, guest_cart_id=guest.pk)
+    # then
+    assert cart.pk == mine.pk
+    assert {line.variant_id: line.quantity for line in cart.lines.all()} == {
+        first_variant(sneaker).pk: 2,
+        first_variant(serum).pk: 2,
+    }
+    assert not Cart.objects.filter(pk=guest.pk).exists()
+
+
+def test_cart_line_update_to_zero_removes_the_line(shopper, sneaker):
+    cart = cart_get_or_create(user=shopper)
+    line = cart_add(cart=cart, variant_id=first_variant(sneaker).pk)
+    assert cart_line_update(cart=cart, line_id=line.pk, quantity=0) is None
+    assert not cart.lines.exists()
+
+
+def test_cart_line_update_refuses_another_carts_line(shopper, other_owner, sneaker):
+    theirs = cart_get_or_create(user=other_owner)
+    line = cart_add(cart=theirs, variant_id=first_variant(sneaker).pk)
+    mine = cart_get_or_create(user=shopper)
+    with pytest.raises(NotFound):
+        cart_line_update(cart=mine, line_id=line.pk, quantity=2)
+    line.refresh_from_db()
+    assert line.quantity == 1
+
+
+# --- quotes ---------------------------------------------------------------------------------
+
+
+def test_quote_groups_lines_by_shop_and_prices_shipping_and_inclusive_tax(shopper, sneaker, serum):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk, quantity=1)
+    cart_add(cart=cart, variant_id=first_variant(serum).pk, quantity=2)
+    # when
+    quote = quote_build(lines=list(cart.lines.all()))
+    # then
+    kicks, belle = quote.shops
+    assert (kicks.subtotal, kicks.shipping, kicks.total) == (499_900, 15_000, 514_900)
+    assert kicks.method.name == "Standard"
+    assert kicks.tax == round(514_900 * 1_200 / 11_200)
+    assert (belle.subtotal, belle.shipping, belle.total, belle.tax) == (5_800, 590, 6_390, 0)
+    assert quote.totals == [("PHP", 514_900), ("EUR", 6_390)]
+
+
+def test_quote_ships_free_above_the_threshold(shopper, kicks, sneaker):
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk, quantity=3)  # 1,499,700
+    assert quote_build(lines=list(cart.lines.all())).shops[0].shipping == 0
+
+
+def test_quote_uses_the_chosen_shipping_method(shopper, kicks, sneaker):
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk)
+    express = kicks.shipping_methods.get(name="Express")
+    cart = cart_choose_shipping(cart=cart, shop_id=kicks.pk, method_id=express.pk)
+    assert (
+        quote_build(lines=list(cart.lines.all()), shipping=cart.shipping).shops[0].shipping
+        == 35_000
+    )
+
+
+def test_quote_changes_names_the_item_whose_price_changed(shopper, sneaker):
+    # given
+    variant = first_variant(sneaker)
+    lines = [(variant.pk, 1, None)]
+    seal = quote_seal(quote_build(lines=lines))
+    variant_update(variant=variant, price=459_900)
+    # when
+    changes = quote_changes(quote=quote_build(lines=lines), seal=seal)
+    # then
+    assert len(changes) == 1
+    assert "Court Runner" in changes[0] and "4,999.00" in changes[0] and "4,599.00" in changes[0]
+
+
+def test_quote_changes_refuses_a_forged_seal(shopper, sneaker):
+    quote = quote_build(lines=[(first_variant(sneaker).pk, 1, None)])
+    assert quote_changes(quote=quote, seal="forged") != []
+    assert quote_changes(quote=quote, seal=quote_seal(quote)) == []
+
+
+# --- checkout -------------------------------------------------------------------------------
+
+
+def test_checkout_of_a_cart_with_two_shops_makes_two_paid_orders_and_empties_the_cart(
+    shopper, sneaker, serum, django_capture_on_commit_callbacks
+):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk, quantity=1, post_id=77)
+    cart_add(cart=cart, variant_id=first_variant(serum).pk, quantity=2)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout = pay_cart(shopper, cart, attribution={"utm_source": "ig", "fbclid": "AbC"})
+    # then
+    assert checkout.status == CheckoutStatus.COMPLETED
+    orders = {o.shop.slug: o for o in Order.objects.filter(buyer=shopper)}
+    assert set(orders) == {"kicks", "belle"}
+    assert (orders["kicks"].total, orders["kicks"].currency) == (514_900, "PHP")
+    assert (orders["belle"].total, orders["belle"].currency) == (6_390, "EUR")
+    assert all(o.status == OrderStatus.PAID for o in orders.values())
+    assert orders["kicks"].tax_rate_bp == 1_200
+    assert orders["kicks"].post_id == 77
+    assert orders["kicks"].utm_source == "ig" and orders["kicks"].click_ids == {"fbclid": "AbC"}
+    assert not cart.lines.exists()
+    assert stock_level_for_variant(variant_id=first_variant(sneaker).pk).allocated == 1
+    to_shopper = [m for m in mail.outbox if m.to == [shopper.email]]
+    assert sorted(o.number in m.subject for o in orders.values() for m in to_shopper).count(True) == 2
+
+
+def test_checkout_with_a_declined_card_places_no_order_and_keeps_the_cart(shopper, sneaker, serum):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk)
+    cart_add(cart=cart, variant_id=first_variant(serum).pk)
+    # when
+    with pytest.raises(PaymentDeclined, match="declined"):
+        pay_cart(shopper, cart, number=DECLINED)
+    # then
+    assert not Order.objects.exists()
+    assert cart.lines.count() == 2
+    assert stock_level_for_variant(variant_id=first_variant(sneaker).pk).allocated == 0
+    assert Checkout.objects.get().status == CheckoutStatus.FAILED
+
+
+def test_checkout_repeated_with_the_same_key_returns_the_same_orders(shopper, sneaker):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk)
+    seal = seal_for(cart=cart)
+    first = pay_cart(shopper, cart, key="double-click", seal=seal)
+    # when
+    again = pay_cart(shopper, cart, key="double-click", seal=seal)
+    # then
+    assert again.pk == first.pk
+    assert Order.objects.count() == 1
+    assert Payment.objects.count() == 1
+
+
+def test_checkout_with_the_same_key_and_another_request_is_refused(shopper, sneaker, serum):
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk)
+    pay_cart(shopper, cart, key="k1")
+    with pytest.raises(CheckoutConflict):
+        buy_now(shopper, first_variant(serum), key="k1")
+    assert Order.objects.count() == 1
+
+
+def test_checkout_explains_a_price_change_before_charging(shopper, sneaker):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    variant = first_variant(sneaker)
+    cart_add(cart=cart, variant_id=variant.pk)
+    seal = seal_for(cart=cart)
+    variant_update(variant=variant, price=529_900)
+    # when
+    with pytest.raises(CheckoutStale) as caught:
+        pay_cart(shopper, cart, seal=seal)
+    # then
+    assert "5,299.00" in caught.value.changes[0]
+    assert not Payment.objects.exists() and not Order.objects.exists()
+    assert cart.lines.count() == 1
+
+
+def test_checkout_explains_a_line_that_sold_out_before_charging(shopper, other_owner, sneaker):
+    # given
+    variant = first_variant(sneaker)
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=variant.pk, quantity=3)
+    seal = seal_for(cart=cart)
+    buy_now(other_owner, variant, quantity=2)
+    # when
+    with pytest.raises(CheckoutStale) as caught:
+        pay_cart(shopper, cart, seal=seal)
+    # then
+    assert "Only 1 left" in caught.value.changes[0]
+    assert not Order.objects.filter(buyer=shopper).exists()
+
+
+def test_buy_now_pays_one_item_without_touching_the_cart(shopper, sneaker, serum):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(serum).pk)
+    # when
+    checkout = buy_now(shopper, first_variant(sneaker), post_id=5)
+    # then
+    order = checkout.parts.get().order
+    assert order.status == OrderStatus.PAID and order.post_id == 5
+    assert cart.lines.count() == 1
+
+
+def test_checkout_saves_the_card_and_address_when_asked_and_buys_again_with_them(shopper, sneaker):
+    # given
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk)
+    pay_cart(shopper, cart, save_card=True, save_address=True)
+    card = PaymentMethod.objects.get(user=shopper)
+    address = Address.objects.get(user=shopper)
+    # when
+    lines = [(first_variant(sneaker).pk, 1, None)]
+    checkout = checkout_complete(
+        buyer=shopper,
+        idempotency_key="again",
+        seal=seal_for(lines=lines),
+        lines=lines,
+        address=AddressChoice(address_id=address.pk),
+        payment=PaymentChoice(method_id=card.pk),
+    )
+    # then
+    assert checkout.status == CheckoutStatus.COMPLETED
+    assert card.is_default and address.is_default
+    assert Order.objects.filter(buyer=shopper, status=OrderStatus.PAID).count() == 2
+
+
+def test_checkout_refuses_another_users_saved_card(shopper, other_owner, sneaker):
+    cart = cart_get_or_create(user=other_owner)
+    cart_add(cart=cart, variant_id=first_variant(sneaker).pk)
+    pay_cart(other_owner, cart, save_card=True)
+    theirs = PaymentMethod.objects.get(user=other_owner)
+    with pytest.raises(NotFound):
+        buy_now(shopper, first_variant(sneaker), payment=PaymentChoice(method_id=theirs.pk))
+    assert not Order.objects.filter(buyer=shopper).exists()
+
+
+def test_checkout_refuses_an_incomplete_address_and_charges_nothing(shopper, sneaker):
+    with pytest.raises(ValidationError, match="city"):
+        buy_now(
+            shopper,
+            first_variant(sneaker),
+            address=AddressChoice(data={"full_name": "A", "line1": "B", "country": "PH"}),
+        )
+    assert not Payment.objects.exists()
+
+
+def test_checkout_with_a_card_that_asks_for_confirmation_waits_then_completes(shopper, sneaker):
+    # given
+    checkout = buy_now(shopper, first_variant(sneaker), number=THREE_D_SECURE)
+    assert checkout.status == CheckoutStatus.REQUIRES_ACTION
+    assert not Order.objects.exists()
+    _part, payment = checkout_next_action(checkout=checkout)
+    # when
+    checkout = checkout_confirm(checkout=checkout, confirmation_token=payment.next_action["token"])
+    # then
+    assert checkout.status == CheckoutStatus.COMPLETED
+    assert Order.objects.get().status == OrderStatus.PAID
+
+
+def test_checkout_abandoned_at_the_confirmation_step_voids_the_payment(shopper, sneaker):
+    checkout = buy_now(shopper, first_variant(sneaker), number=THREE_D_SECURE)
+    checkout_abandon(checkout=checkout)
+    checkout.refresh_from_db()
+    assert checkout.status == CheckoutStatus.FAILED
+    assert Payment.objects.get().status == PaymentStatus.VOIDED
+    assert not Order.objects.exists()
+
+
+def test_checkout_of_an_empty_cart_is_refused(shopper):
+    cart = cart_get_or_create(user=shopper)
+    with pytest.raises(ValidationError, match="empty"):
+        pay_cart(shopper, cart)
