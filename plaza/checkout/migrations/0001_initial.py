@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_shop_tax_rate_bp_and_more'),
+        ('accounts', '0002_shop_tax_rate'),
         ('catalog', '0001_initial'),
         ('orders', '0001_initial'),
         ('payments', '0001_initial'),
