@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "plaza.checkout.middleware.AttributionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "plaza.web.context_processors.site",
+                "plaza.checkout.context_processors.cart",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },

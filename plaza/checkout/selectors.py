@@ -156,7 +156,7 @@ def cart_item_count(*, cart: Cart | None) -> int:
 
 def _variants(ids: Iterable[int]) -> dict[int, Variant]:
     qs = (
-        Variant.objects.select_related("product", "shop")
+        Variant.objects.select_related("product__shop", "shop")
         .prefetch_related(
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch("product__translations", queryset=ProductTranslation.objects.all()),
@@ -303,3 +303,7 @@ def access_buyer_checkout(*, buyer: User, uid) -> Checkout:
         ).get(uid=uid, buyer=buyer)
     except (Checkout.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("This checkout does not exist.")) from None
+
+
+def checkout_get_by_key(*, buyer: User, key: str) -> Checkout | None:
+    return Checkout.objects.filter(buyer=buyer, idempotency_key=str(key)[:200]).first()

@@ -312,6 +312,12 @@ class ProductSheet:
     text: LocalizedText
     image: ProductImage | None
     available: int
+    # (variant, units that can be bought now), in the product's order: the sheet's buy box.
+    offers: tuple = ()
+
+    @property
+    def first_in_stock(self) -> int | None:
+        return next((variant.pk for variant, units in self.offers if units > 0), None)
 
     @property
     def stock_state(self) -> str:
@@ -342,6 +348,7 @@ def product_sheet_get(*, post_id: int, tag_id: int) -> ProductSheet:
         text=product_text(product),
         image=images[0] if images else None,
         available=sum(available.values()),
+        offers=tuple((v, available.get(v.pk, 0)) for v in variants),
     )
 
 

@@ -217,7 +217,9 @@ def test_checkout_of_a_cart_with_two_shops_makes_two_paid_orders_and_empties_the
     assert not cart.lines.exists()
     assert stock_level_for_variant(variant_id=first_variant(sneaker).pk).allocated == 1
     to_shopper = [m for m in mail.outbox if m.to == [shopper.email]]
-    assert sorted(o.number in m.subject for o in orders.values() for m in to_shopper).count(True) == 2
+    assert (
+        sorted(o.number in m.subject for o in orders.values() for m in to_shopper).count(True) == 2
+    )
 
 
 def test_checkout_with_a_declined_card_places_no_order_and_keeps_the_cart(shopper, sneaker, serum):

@@ -1,0 +1,332 @@
+"""The cart, checkout and shipping pages, driven through Django's test client."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from plaza.accounts.services import address_create
+from plaza.catalog.services import variant_update
+from plaza.catalog.tests.factories import make_product
+from plaza.checkout.models import CartLine, Checkout, ShippingMethod
+from plaza.checkout.services import cart_add, cart_get_or_create, shipping_method_create
+from plaza.checkout.urls import STAFF_URLS
+from plaza.orders.models import Order, OrderStatus
+from plaza.orders.tests.factories import ADDRESS
+from plaza.payments.models import PaymentMethod
+from plaza.payments.services import payment_method_save
+from plaza.payments.tests.factories import card_token
+
+pytestmark = pytest.mark.django_db
+
+NEW_CARD = {
+    "address": "new",
+    **ADDRESS,
+    "card": "new",
+    "card_number": "4242 4242 4242 4242",
+    "card_expiry": "12/30",
+    "card_cvc": "123",
+}
+
+
+@pytest.fixture
+def sneaker(shop):
+    shipping_method_create(shop=shop, data={"name": "Standard", "price": 15_000})
+    return make_product(shop, title="Court Runner", price=499_900, sizes=("41", "42"), stock=3)
+
+
+@pytest.fixture
+def serum(other_shop):
+    return make_product(other_shop, title="Sérum", price=2_900, stock=10)
+
+
+def variant_of(product):
+    return product.variants.order_by("pk").first()
+
+
+def hidden(page, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page.content.decode())
+    assert match, f"no hidden {name} on the page"
+    return match.group(1)
+
+
+def test_a_guest_adds_to_the_cart_and_keeps_it_after_logging_in(client, shopper, sneaker):
+    # given
+    variant = variant_of(sneaker)
+    added = client.post(reverse("checkout:cart-add"), {"variant": variant.pk, "quantity": 2})
+    # when
+    client.force_login(shopper)
+    page = client.get(reverse("checkout:cart-detail"))
+    # then
+    assert added.status_code == 302
+    assert page.status_code == 200
+    assert "Court Runner" in page.content.decode()
+    assert CartLine.objects.get(cart__user=shopper).quantity == 2
+
+
+def test_add_to_cart_with_htmx_answers_a_toast_and_the_new_count(client, shopper, sneaker):
+    client.force_login(shopper)
+    response = client.post(
+        reverse("checkout:cart-add"),
+        {"variant": variant_of(sneaker).pk, "quantity": 1},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "Added to your cart." in body
+    assert 'id="cart-count"' in body and ">1<" in body
+
+
+def test_add_to_cart_beyond_the_stock_is_refused_with_a_message(client, shopper, sneaker):
+    client.force_login(shopper)
+    response = client.post(
+        reverse("checkout:cart-add"),
+        {"variant": variant_of(sneaker).pk, "quantity": 5},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Only 3 of Court Runner left." in response.content.decode()
+    assert not CartLine.objects.exists()
+
+
+def test_checkout_page_sends_a_guest_to_log_in_first(client, sneaker):
+    response = client.get(reverse("checkout:buy-now"), {"variant": variant_of(sneaker).pk})
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_a_first_time_shopper_buys_now_with_one_form_and_saves_card_and_address(
+    client, shopper, sneaker
+):
+    # given
+    client.force_login(shopper)
+    url = reverse("checkout:buy-now") + f"?variant={variant_of(sneaker).pk}&quantity=1"
+    page = client.get(url)
+    # when
+    response = client.post(
+        url,
+        {
+            **NEW_CARD,
+            "save_card": "on",
+            "save_address": "on",
+            "idempotency_key": hidden(page, "idempotency_key"),
+            "seal": hidden(page, "seal"),
+            "variant": variant_of(sneaker).pk,
+            "quantity": 1,
+        },
+    )
+    # then
+    assert response.status_code == 302
+    order = Order.objects.get(buyer=shopper)
+    assert order.status == OrderStatus.PAID and order.total == 514_900
+    receipt = client.get(response["Location"])
+    assert order.number in receipt.content.decode()
+    assert PaymentMethod.objects.filter(user=shopper, last4="4242").exists()
+    assert shopper.addresses.count() == 1
+    assert "4242 4242 4242 4242" not in str(Checkout.objects.values())
+
+
+def test_a_returning_shopper_pays_with_the_saved_address_and_card_in_one_more_tap(
+    client, shopper, sneaker
+):
+    # given: a saved address and card
+    address_create(user=shopper, data=ADDRESS)
+    payment_method_save(user=shopper, token=card_token())
+    client.force_login(shopper)
+    url = reverse("checkout:buy-now") + f"?variant={variant_of(sneaker).pk}"
+    # when: tap 1 opens the checkout in the sheet, tap 2 is "Pay"
+    sheet = client.get(url, HTTP_HX_REQUEST="true")
+    body = sheet.content.decode()
+    data = {
+        "idempotency_key": hidden(sheet, "idempotency_key"),
+        "seal": hidden(sheet, "seal"),
+        "variant": variant_of(sneaker).pk,
+        "quantity": 1,
+        "address": str(shopper.addresses.get().pk),
+        "card": str(PaymentMethod.objects.get(user=shopper).pk),
+        "shipping_" + str(sneaker.shop_id): str(ShippingMethod.objects.get().pk),
+    }
+    paid = client.post(url, data, HTTP_HX_REQUEST="true")
+    # then
+    assert "Pay ₱5,149.00" in body
+    assert "Thank you! Your order is placed." in paid.content.decode()
+    assert Order.objects.get(buyer=shopper).status == OrderStatus.PAID
+
+
+def test_a_declined_card_shows_why_and_leaves_the_cart_intact(client, shopper, sneaker):
+    # given
+    client.force_login(shopper)
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=variant_of(sneaker).pk)
+    page = client.get(reverse("checkout:checkout-page"))
+    # when
+    response = client.post(
+        reverse("checkout:checkout-page"),
+        {
+            **NEW_CARD,
+            "card_number": "4000 0000 0000 0002",
+            "idempotency_key": hidden(page, "idempotency_key"),
+            "seal": hidden(page, "seal"),
+        },
+    )
+    # then
+    body = response.content.decode()
+    assert response.status_code == 402
+    assert "declined" in body
+    assert 'value="4000 0000 0000 0002"' not in body, "the card number is never rendered back"
+    assert not Order.objects.exists()
+    assert cart.lines.count() == 1
+
+
+def test_a_price_change_is_explained_before_payment(client, shopper, sneaker):
+    # given
+    client.force_login(shopper)
+    cart = cart_get_or_create(user=shopper)
+    variant = variant_of(sneaker)
+    cart_add(cart=cart, variant_id=variant.pk)
+    page = client.get(reverse("checkout:checkout-page"))
+    variant_update(variant=variant, price=529_900)
+    # when
+    response = client.post(
+        reverse("checkout:checkout-page"),
+        {
+            **NEW_CARD,
+            "idempotency_key": hidden(page, "idempotency_key"),
+            "seal": hidden(page, "seal"),
+        },
+    )
+    # then
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "The price of Court Runner changed from ₱4,999.00 to ₱5,299.00." in body
+    assert "Pay ₱5,449.00" in body
+    assert not Order.objects.exists()
+
+
+def test_a_double_click_on_pay_makes_one_order(client, shopper, sneaker):
+    client.force_login(shopper)
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=variant_of(sneaker).pk)
+    page = client.get(reverse("checkout:checkout-page"))
+    data = {
+        **NEW_CARD,
+        "idempotency_key": hidden(page, "idempotency_key"),
+        "seal": hidden(page, "seal"),
+    }
+    first = client.post(reverse("checkout:checkout-page"), data)
+    cart_add(cart=cart, variant_id=variant_of(sneaker).pk)  # the cart changed meanwhile
+    second = client.post(reverse("checkout:checkout-page"), data)
+    assert first["Location"] == second["Location"]
+    assert Order.objects.count() == 1
+
+
+def test_a_card_that_asks_for_confirmation_goes_through_the_confirmation_step(
+    client, shopper, sneaker
+):
+    client.force_login(shopper)
+    url = reverse("checkout:buy-now") + f"?variant={variant_of(sneaker).pk}"
+    page = client.get(url)
+    pay = client.post(
+        url,
+        {
+            **NEW_CARD,
+            "card_number": "4000 0025 0000 3155",
+            "idempotency_key": hidden(page, "idempotency_key"),
+            "seal": hidden(page, "seal"),
+            "variant": variant_of(sneaker).pk,
+        },
+    )
+    confirm_page = client.get(pay["Location"])
+    done = client.post(pay["Location"], {"confirm": "1", "token": hidden(confirm_page, "token")})
+    assert "/confirm/" in pay["Location"]
+    assert "Confirm payment" in confirm_page.content.decode()
+    assert done.status_code == 302
+    assert Order.objects.get().status == OrderStatus.PAID
+
+
+def test_another_shoppers_receipt_is_not_found(client, shopper, other_owner, sneaker):
+    client.force_login(shopper)
+    url = reverse("checkout:buy-now") + f"?variant={variant_of(sneaker).pk}"
+    page = client.get(url)
+    pay = client.post(
+        url,
+        {
+            **NEW_CARD,
+            "idempotency_key": hidden(page, "idempotency_key"),
+            "seal": hidden(page, "seal"),
+            "variant": variant_of(sneaker).pk,
+        },
+    )
+    client.force_login(other_owner)
+    assert client.get(pay["Location"]).status_code == 404
+
+
+def test_cart_page_costs_the_same_queries_for_one_or_many_items(
+    client, shopper, shop, other_shop, django_assert_max_num_queries
+):
+    # given
+    client.force_login(shopper)
+    cart = cart_get_or_create(user=shopper)
+    cart_add(cart=cart, variant_id=variant_of(make_product(shop, stock=5)).pk)
+    client.get(reverse("checkout:cart-detail"))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("checkout:cart-detail"))
+    for owner_shop in (shop, other_shop) * 4:
+        cart_add(cart=cart, variant_id=variant_of(make_product(owner_shop, stock=5)).pk)
+    # when
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("checkout:cart-detail"))
+    # then
+    assert page.status_code == 200
+    assert len(many) == len(one) == 14
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+def test_owner_adds_a_shipping_method_and_sets_the_tax_rate(client, owner, shop):
+    client.force_login(owner)
+    url = reverse("checkout:staff-shipping", args=[shop.slug])
+    added = client.post(
+        url, {"name": "Express", "price": "350.00", "free_above": "", "is_active": "on"}
+    )
+    taxed = client.post(url, {"tax_rate": "12"})
+    shop.refresh_from_db()
+    assert added.status_code == taxed.status_code == 302
+    method = ShippingMethod.objects.get(shop=shop)
+    assert (method.name, method.price, method.free_above) == ("Express", 35_000, None)
+    assert shop.tax_rate_bp == 1_200
+
+
+def test_a_negative_shipping_price_is_refused_with_a_message(client, owner, shop):
+    client.force_login(owner)
+    response = client.post(
+        reverse("checkout:staff-shipping", args=[shop.slug]), {"name": "Express", "price": "-1"}
+    )
+    assert response.status_code == 422
+    assert "A price cannot be negative." in response.content.decode()
+    assert not ShippingMethod.objects.exists()
+
+
+@pytest.mark.parametrize("name", [p.name for p in STAFF_URLS])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_staff_of_another_shop_get_404_on_every_shipping_url(
+    client, shop, other_owner, other_shop, name, method
+):
+    # given
+    theirs = shipping_method_create(shop=shop, data={"name": "Standard", "price": 100})
+    client.force_login(other_owner)
+    kwargs = {"method_id": theirs.pk} if name != "staff-shipping" else {}
+    # when
+    on_their_url = getattr(client, method)(
+        reverse(f"checkout:{name}", kwargs={"shop_slug": other_shop.slug, **kwargs})
+    )
+    on_the_shops_url = getattr(client, method)(
+        reverse(f"checkout:{name}", kwargs={"shop_slug": shop.slug, **kwargs})
+    )
+    # then
+    if kwargs and not (method == "get" and name.endswith("delete")):  # GET there is 405
+        assert on_their_url.status_code == 404, "another shop's method is not found"
+    assert on_the_shops_url.status_code == 404
+    assert ShippingMethod.objects.filter(pk=theirs.pk).exists()

@@ -1,0 +1,404 @@
+"""Shopper pages of checkout: the cart, "Buy now", the checkout page, the confirmation step and
+the receipt. Every page also renders as a partial for htmx, so the feed's product sheet runs
+the whole checkout without leaving the feed. Thin: parse, call one service, render."""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from plaza.accounts.selectors import address_list
+from plaza.checkout import selectors, services
+from plaza.checkout.exceptions import CheckoutStale, PaymentDeclined
+from plaza.checkout.forms import NEW, CheckoutForm
+from plaza.checkout.middleware import SESSION_KEY as SESSION_ATTRIBUTION
+from plaza.checkout.models import Cart, Checkout, CheckoutStatus
+from plaza.core.exceptions import DomainError, NotFound, ValidationError
+from plaza.payments.selectors import payment_method_list, test_card_list
+from plaza.payments.services import card_tokenize
+
+SESSION_CART = "plaza_cart"
+SESSION_CART_COUNT = "plaza_cart_count"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _int(raw, default: int | None = None) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return default
+
+
+def _cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
+    guest_id = request.session.get(SESSION_CART)
+    if create or (request.user.is_authenticated and guest_id):
+        cart = services.cart_get_or_create(user=request.user, guest_cart_id=guest_id)
+    else:
+        cart = selectors.cart_get(user=request.user, cart_id=guest_id)
+    if request.user.is_authenticated:
+        request.session.pop(SESSION_CART, None)
+    elif cart is not None:
+        request.session[SESSION_CART] = cart.pk
+    return cart
+
+
+def _remember_count(request: HttpRequest, cart: Cart | None) -> int:
+    count = selectors.cart_item_count(cart=cart)
+    request.session[SESSION_CART_COUNT] = count
+    return count
+
+
+# --- the cart ---------------------------------------------------------------------------------
+
+
+@require_safe
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    cart = _cart(request)
+    quote = selectors.quote_build(
+        lines=list(cart.lines.all()) if cart else [], shipping=cart.shipping if cart else {}
+    )
+    _remember_count(request, cart)
+    return render(request, "checkout/cart_detail.html", {"cart": cart, "quote": quote})
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    cart = _cart(request, create=True)
+    try:
+        line = services.cart_add(
+            cart=cart,
+            variant_id=request.POST.get("variant"),
+            quantity=_int(request.POST.get("quantity"), 1),
+            post_id=_int(request.POST.get("post")),
+        )
+    except DomainError as exc:
+        if _is_htmx(request):
+            return render(request, "checkout/_added.html", {"error": exc.message}, status=200)
+        messages.error(request, exc.message)
+        return redirect(request.POST.get("next") or "checkout:cart-detail")
+    count = _remember_count(request, cart)
+    if _is_htmx(request):
+        return render(request, "checkout/_added.html", {"line": line, "cart_count": count})
+    messages.success(request, _("Added to your cart."))
+    return redirect("checkout:cart-detail")
+
+
+@require_POST
+def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
+    cart = _cart(request)
+    try:
+        if cart is None:
+            raise NotFound(_("This item is not in your cart."))
+        services.cart_line_update(
+            cart=cart, line_id=line_id, quantity=_int(request.POST.get("quantity"), -1)
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("checkout:cart-detail")
+
+
+@require_POST
+def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponse:
+    cart = _cart(request)
+    try:
+        if cart is None:
+            raise NotFound(_("This item is not in your cart."))
+        services.cart_line_remove(cart=cart, line_id=line_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("checkout:cart-detail")
+
+
+@require_POST
+def cart_shipping(request: HttpRequest) -> HttpResponse:
+    cart = _cart(request, create=True)
+    try:
+        services.cart_choose_shipping(
+            cart=cart, shop_id=request.POST.get("shop"), method_id=request.POST.get("method")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or "checkout:cart-detail")
+
+
+# --- checkout ---------------------------------------------------------------------------------
+
+
+def _login_first(request: HttpRequest) -> HttpResponse:
+    if _is_htmx(request):
+        # From the product sheet: log in, then come back to the page the sheet was over.
+        back = request.headers.get("HX-Current-URL") or request.get_full_path()
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = f"{reverse('account_login')}?{urlencode({'next': back})}"
+        return response
+    return redirect_to_login(request.get_full_path())
+
+
+def _buy_now_lines(request: HttpRequest) -> list[tuple[int, int, int | None]]:
+    data = request.POST if request.method == "POST" else request.GET
+    variant = _int(data.get("variant"))
+    if variant is None:
+        raise ValidationError(_("Choose a size or colour first."), field="variant")
+    return [(variant, _int(data.get("quantity"), 1) or 1, _int(data.get("post")))]
+
+
+def _render_checkout(
+    request: HttpRequest,
+    *,
+    quote: selectors.Quote,
+    form: CheckoutForm,
+    buy_now: dict | None,
+    changes: list[str] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    addresses = list(address_list(user=user))
+    cards = list(payment_method_list(user=user))
+    context = {
+        "quote": quote,
+        "form": form,
+        "buy_now": buy_now,
+        "addresses": addresses,
+        "cards": cards,
+        "chosen_address": form["address"].value() or (str(addresses[0].pk) if addresses else NEW),
+        "chosen_card": form["card"].value() or (str(cards[0].pk) if cards else NEW),
+        "test_cards": test_card_list(),
+        "changes": changes or [],
+        "error": error,
+        "action": request.get_full_path(),
+        "in_sheet": _is_htmx(request),
+    }
+    template = (
+        "checkout/_checkout_form.html" if _is_htmx(request) else "checkout/checkout_page.html"
+    )
+    return render(request, template, context, status=status)
+
+
+def _fresh_form(request: HttpRequest, quote: selectors.Quote, data=None) -> CheckoutForm:
+    """The form for this quote: a new idempotency key and seal, the shopper's input kept
+    (but never the card number or security code)."""
+    if data is not None:
+        data = data.copy()
+        for name in CheckoutForm.SECRET_FIELDS:
+            data.pop(name, None)
+        data["idempotency_key"] = uuid.uuid4().hex
+        data["seal"] = selectors.quote_seal(quote)
+        return CheckoutForm(data)
+    return CheckoutForm(
+        initial={"idempotency_key": uuid.uuid4().hex, "seal": selectors.quote_seal(quote)}
+    )
+
+
+def _payment_choice(form: CheckoutForm) -> services.PaymentChoice:
+    data = form.cleaned_data
+    if data.get("card") and data["card"] != NEW:
+        return services.PaymentChoice(method_id=_int(data["card"], -1))
+    expiry = data.get("card_expiry")
+    if not data.get("card_number") or not expiry:
+        raise ValidationError(_("Enter your card number and expiry date."), field="card_number")
+    token = card_tokenize(
+        number=data["card_number"],
+        exp_month=expiry[0],
+        exp_year=expiry[1],
+        cvc=data.get("card_cvc") or "",
+    )
+    return services.PaymentChoice(token=token, save=bool(data.get("save_card")))
+
+
+def _address_choice(form: CheckoutForm) -> services.AddressChoice:
+    data = form.cleaned_data
+    if data.get("address") and data["address"] != NEW:
+        return services.AddressChoice(address_id=_int(data["address"], -1))
+    return services.AddressChoice(data=form.address_data(), save=bool(data.get("save_address")))
+
+
+def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _login_first(request)
+    cart = None if buy_now else _cart(request)
+    try:
+        lines = _buy_now_lines(request) if buy_now else None
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        return redirect(request.headers.get("Referer") or "checkout:cart-detail")
+    data = request.POST if request.method == "POST" else request.GET
+    shipping = (
+        {str(k[9:]): _int(v) for k, v in data.items() if k.startswith("shipping_")}
+        if buy_now
+        else (cart.shipping if cart else {})
+    )
+    quote = selectors.quote_build(
+        lines=lines if buy_now else (list(cart.lines.all()) if cart else []), shipping=shipping
+    )
+    buy_now_params = (
+        {"variant": lines[0][0], "quantity": lines[0][1], "post": lines[0][2] or ""}
+        if buy_now
+        else None
+    )
+    if quote.is_empty and not quote.unavailable:
+        if buy_now:
+            messages.error(request, _("This item is not for sale."))
+        return redirect("checkout:cart-detail")
+    if request.method != "POST":
+        return _render_checkout(
+            request, quote=quote, form=_fresh_form(request, quote), buy_now=buy_now_params
+        )
+
+    form = CheckoutForm(request.POST)
+    if not form.is_valid():
+        return _render_checkout(request, quote=quote, form=form, buy_now=buy_now_params, status=422)
+    try:
+        checkout = services.checkout_complete(
+            buyer=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            seal=form.cleaned_data["seal"],
+            address=_address_choice(form),
+            payment=_payment_choice(form),
+            cart=cart,
+            lines=lines,
+            shipping=shipping if buy_now else None,
+            attribution=request.session.get(SESSION_ATTRIBUTION),
+            return_url=request.build_absolute_uri(
+                reverse("checkout:checkout-return")
+                + "?"
+                + urlencode({"key": form.cleaned_data["idempotency_key"]})
+            ),
+        )
+    except CheckoutStale as exc:
+        return _render_checkout(
+            request,
+            quote=quote,
+            form=_fresh_form(request, quote, request.POST),
+            buy_now=buy_now_params,
+            changes=exc.changes,
+            error=exc.message,
+            status=409,
+        )
+    except DomainError as exc:
+        fresh = _fresh_form(request, quote, request.POST)
+        if isinstance(exc, ValidationError) and exc.field in fresh.fields:
+            fresh.is_valid()
+            fresh.add_error(exc.field, exc.message)
+        return _render_checkout(
+            request,
+            quote=quote,
+            form=fresh,
+            buy_now=buy_now_params,
+            error=exc.message,
+            status=402 if isinstance(exc, PaymentDeclined) else exc.status_code,
+        )
+    if not buy_now:
+        _remember_count(request, _cart(request))
+    return _after_checkout(request, checkout)
+
+
+def _after_checkout(request: HttpRequest, checkout: Checkout) -> HttpResponse:
+    """The next page: in the feed's sheet it is rendered in place, elsewhere redirected to."""
+    if checkout.status == CheckoutStatus.REQUIRES_ACTION:
+        if _is_htmx(request):
+            return _render_confirm(request, checkout)
+        return redirect("checkout:checkout-confirm", uid=checkout.uid)
+    if _is_htmx(request):
+        return _render_done(request, checkout)
+    return redirect("checkout:checkout-detail", uid=checkout.uid)
+
+
+def _render_confirm(request: HttpRequest, checkout: Checkout, error: str = "") -> HttpResponse:
+    waiting = services.checkout_next_action(checkout=checkout)
+    context = {
+        "checkout": checkout,
+        "part": waiting[0] if waiting else None,
+        "payment": waiting[1] if waiting else None,
+        "error": error,
+        "in_sheet": _is_htmx(request),
+    }
+    template = "checkout/_confirm.html" if _is_htmx(request) else "checkout/checkout_confirm.html"
+    return render(request, template, context, status=402 if error else 200)
+
+
+def _render_done(request: HttpRequest, checkout: Checkout) -> HttpResponse:
+    parts = list(checkout.parts.select_related("shop", "order").order_by("pk"))
+    template = "checkout/_done.html" if _is_htmx(request) else "checkout/checkout_detail.html"
+    return render(request, template, {"checkout": checkout, "parts": parts})
+
+
+def checkout_page(request: HttpRequest) -> HttpResponse:
+    """Check out the whole cart."""
+    return _checkout_view(request, buy_now=False)
+
+
+def buy_now(request: HttpRequest) -> HttpResponse:
+    """Check out one item straight away ("Buy now"), without touching the cart."""
+    return _checkout_view(request, buy_now=True)
+
+
+def _own_checkout(request: HttpRequest, uid) -> Checkout:
+    return selectors.access_buyer_checkout(buyer=request.user, uid=uid)
+
+
+def checkout_confirm(request: HttpRequest, uid) -> HttpResponse:
+    """The extra step a card asked for (like 3-D Secure with a real bank)."""
+    if not request.user.is_authenticated:
+        return _login_first(request)
+    try:
+        checkout = _own_checkout(request, uid)
+    except NotFound as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=404)
+    error = ""
+    if request.method == "POST" and request.POST.get("confirm") is not None:
+        try:
+            checkout = services.checkout_confirm(
+                checkout=checkout, confirmation_token=request.POST.get("token", "")
+            )
+            return _after_checkout(request, checkout)
+        except DomainError as exc:
+            error = exc.message
+            checkout.refresh_from_db()
+    elif request.method == "POST":
+        services.checkout_abandon(checkout=checkout)
+        messages.info(request, _("Payment cancelled. You have not been charged."))
+        return redirect("checkout:cart-detail")
+    if checkout.status != CheckoutStatus.REQUIRES_ACTION and not error:
+        return redirect("checkout:checkout-detail", uid=checkout.uid)
+    return _render_confirm(request, checkout, error)
+
+
+@require_safe
+def checkout_detail(request: HttpRequest, uid) -> HttpResponse:
+    """The receipt of a checkout: its orders, one per shop."""
+    if not request.user.is_authenticated:
+        return _login_first(request)
+    try:
+        checkout = _own_checkout(request, uid)
+    except NotFound as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=404)
+    if checkout.status == CheckoutStatus.REQUIRES_ACTION:
+        return redirect("checkout:checkout-confirm", uid=checkout.uid)
+    return _render_done(request, checkout)
+
+
+@require_safe
+def checkout_return(request: HttpRequest) -> HttpResponse:
+    """Where a card provider sends the shopper back after its own confirmation page."""
+    if not request.user.is_authenticated:
+        return _login_first(request)
+    checkout = selectors.checkout_get_by_key(buyer=request.user, key=request.GET.get("key", ""))
+    if checkout is None:
+        return redirect("checkout:cart-detail")
+    if checkout.status == CheckoutStatus.REQUIRES_ACTION:
+        try:
+            checkout = services.checkout_confirm(checkout=checkout, confirmation_token="")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("checkout:cart-detail")
+    return _after_checkout(request, checkout)
