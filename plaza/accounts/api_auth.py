@@ -10,15 +10,18 @@ the token's own shop's drafts. A token that is sent but wrong, revoked or expire
 import re
 from typing import Annotated
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import AuthenticationError
 from ninja.pagination import LimitOffsetPagination
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
-from plaza.accounts.models import ApiToken, Shop
+from plaza.accounts.models import ApiToken, Shop, User
 from plaza.accounts.services import api_token_authenticate
+from plaza.core.exceptions import DomainError
 
 # A token is plz_<hex prefix>_<url-safe secret>. Anything else is refused before any query.
 _TOKEN_RE = re.compile(r"^plz_[0-9a-f]{1,12}_[A-Za-z0-9_-]{1,128}$")
@@ -125,3 +128,77 @@ NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, Field(pattern=NO_NUL)]
 Slug = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[-\w]+$")]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+# --- shopper session -----------------------------------------------------------
+
+
+class LoginRequired(DomainError):
+    """The endpoint is for logged-in shoppers and the request has no session (401)."""
+
+    status_code = 401
+    code = "login_required"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Log in to do this."))
+
+
+class CsrfFailed(DomainError):
+    """A logged-in shopper's unsafe request without the right CSRF token (403)."""
+
+    status_code = 403
+    code = "csrf_failed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "The CSRF token is missing or wrong: send the value of the csrftoken cookie in "
+                "the X-CSRFToken header."
+            )
+        )
+
+
+class ShopperSession(SessionAuth):
+    """Django's session cookie of a logged-in shopper (the web login); ``request.auth`` is the
+    User. As Ninja's own SessionAuth, unsafe methods (POST, DELETE...) must carry the CSRF token.
+
+    Unlike SessionAuth, the login is checked before the CSRF token, so a request without a
+    session gets 401 (``LoginRequired``) and only a logged-in one can get 403 (``CsrfFailed``):
+    both translated, in the API's error shape. With ``required=False`` a request without a login
+    is passed on to the next authentication callback instead.
+    """
+
+    def __init__(self, *, required: bool = True) -> None:
+        self.required = required
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            if self.required:
+                raise LoginRequired()
+            return None
+        checks_csrf = self.csrf and not getattr(request, "_ninja_csrf_exempt", False)
+        if checks_csrf and check_csrf(request) is not None:
+            raise CsrfFailed()
+        return user
+
+
+def _anonymous_shopper(request: HttpRequest) -> AnonymousUser:
+    # Ninja accepts an authentication only when its callback returns something truthy, so a
+    # visitor without a login is Django's AnonymousUser (``is_authenticated`` is False).
+    return AnonymousUser()
+
+
+# Endpoints for logged-in shoppers: 401 without a session, 403 on a write without CSRF token.
+shopper_session = ShopperSession()
+# Endpoints anyone may read, that show more to a logged-in shopper. ``request.auth`` is the User,
+# or an AnonymousUser without a login (``session_shopper(request)`` is then None). Declare it
+# with ``openapi_extra=OPTIONAL_AUTH_OPENAPI``.
+shopper_session_optional = [ShopperSession(required=False), _anonymous_shopper]
+
+
+def session_shopper(request: HttpRequest) -> User | None:
+    """The logged-in shopper of the request, or None for an anonymous visitor."""
+    user = getattr(request, "auth", None)
+    return user if getattr(user, "is_authenticated", False) else None
