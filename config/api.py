@@ -18,6 +18,8 @@ from plaza.accounts.api_auth import InvalidApiToken
 from plaza.catalog.api import router as catalog_router
 from plaza.core.exceptions import DomainError
 from plaza.inventory.api import router as inventory_router
+from plaza.orders.api import router as orders_router
+from plaza.social.api import router as social_router
 
 api = NinjaAPI(
     title="Plaza API",
@@ -36,6 +38,8 @@ api = NinjaAPI(
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
 api.add_router("", inventory_router)
+api.add_router("", orders_router)
+api.add_router("", social_router)
 
 
 # --- error handlers ----------------------------------------------------------
