@@ -107,6 +107,10 @@ class ShopSpec:
     categories: tuple[str, ...]
     staff: tuple[StaffSpec, ...]
     products: tuple[ProductSpec, ...]
+    # The tax included in the shop's prices (basis points), and its shipping methods as
+    # (name, price, free from a subtotal of or None, delivery time), in major units.
+    tax_rate_bp: int = 0
+    shipping: tuple[tuple[str, str, str | None, str], ...] = ()
 
 
 SIZES = ("40", "41", "42", "43", "44", "45")
@@ -156,6 +160,11 @@ KALYE_KICKS = ShopSpec(
     ),
     contact_email="hello@kalye-kicks.plaza.demo",
     categories=("Running", "Lifestyle", "Basketball", "Skate"),
+    tax_rate_bp=1_200,  # Philippine VAT
+    shipping=(
+        ("Standard, Metro Manila", "150", "5000", "2-4 days"),
+        ("Same-day, Metro Manila", "350", None, "Today before 9 pm"),
+    ),
     staff=(
         StaffSpec("kalye.owner@plaza.demo", "Mika Santos", "owner"),
         StaffSpec("kalye.manager@plaza.demo", "Paolo Reyes", "manager"),
@@ -483,6 +492,11 @@ ATELIER_CAMELIA = ShopSpec(
     ),
     contact_email="bonjour@atelier-camelia.plaza.demo",
     categories=("Soin du visage", "Maquillage", "Corps & bain", "Parfums"),
+    tax_rate_bp=2_000,  # French VAT
+    shipping=(
+        ("Colissimo", "5.90", "49", "2-3 jours"),
+        ("Chronopost", "12.90", None, "24 h"),
+    ),
     staff=(StaffSpec("camelia.owner@plaza.demo", "Camille Laurent", "owner"),),
     products=(
         ProductSpec(
@@ -847,6 +861,8 @@ HOSHINO_COFFEE = ShopSpec(
     ),
     contact_email="info@hoshino-coffee.plaza.demo",
     categories=("シングルオリジン", "ブレンド", "抹茶・日本茶", "抽出器具"),
+    tax_rate_bp=1_000,  # Japanese consumption tax
+    shipping=(("ゆうパック", "800", "5000", "2-3日"),),
     staff=(StaffSpec("hoshino.owner@plaza.demo", "星野 愛子", "owner"),),
     products=(
         _beans(

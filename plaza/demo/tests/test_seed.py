@@ -150,3 +150,18 @@ def test_demo_shops_have_published_posts_with_tagged_products_for_the_feed(seede
         assert tag.product.shop_id == tag.post.shop_id
     assert Follow.objects.filter(user=shopper).count() == 2
     assert posts.filter(like_count__gt=0).exists()
+
+
+def test_demo_shopper_can_buy_now_in_two_taps_with_a_saved_card_and_address(seeded):
+    """The demo shopper has a default address and a default test card; every shop ships and
+    states its included tax."""
+    from plaza.accounts.models import Shop, User
+
+    shopper = User.objects.get(email="shopper@plaza.demo")
+    assert shopper.addresses.filter(is_default=True).count() == 1
+    card = shopper.payment_methods.get(is_default=True)
+    assert (card.provider, card.last4) == ("test", "4242")
+    rates = dict(Shop.objects.values_list("currency", "tax_rate_bp"))
+    assert rates == {"PHP": 1_200, "EUR": 2_000, "JPY": 1_000}
+    for shop in Shop.objects.all():
+        assert shop.shipping_methods.filter(is_active=True).exists(), shop.name
