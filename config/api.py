@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from plaza.accounts.api import router as accounts_router
 from plaza.accounts.api_auth import InvalidApiToken
 from plaza.catalog.api import router as catalog_router
+from plaza.checkout.api import router as checkout_router
 from plaza.core.exceptions import DomainError
 from plaza.inventory.api import router as inventory_router
 from plaza.orders.api import router as orders_router
@@ -40,6 +41,7 @@ api.add_router("", catalog_router)
 api.add_router("", inventory_router)
 api.add_router("", orders_router)
 api.add_router("", social_router)
+api.add_router("", checkout_router)
 
 
 # --- error handlers ----------------------------------------------------------
