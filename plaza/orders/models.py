@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plaza.accounts.models import Shop
 from plaza.catalog.models import Variant
+from plaza.core.countries import country_name
 from plaza.core.models import TimeStampedModel
 from plaza.payments.models import Payment
 
@@ -112,6 +113,11 @@ class Order(TimeStampedModel):
 
     def __str__(self):
         return self.number
+
+    @property
+    def country_name(self) -> str:
+        """The shipping country's name in the active language."""
+        return country_name(self.country)
 
     @property
     def can_cancel(self) -> bool:
