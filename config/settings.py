@@ -255,6 +255,8 @@ else:
 
 # Request and upload limits. Product images may be up to 10 MB each.
 PLAZA_MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# How long a checkout holds the units it is buying (seconds).
+PLAZA_RESERVATION_SECONDS = int(os.environ.get("PLAZA_RESERVATION_SECONDS", 600))
 PLAZA_MAX_REQUEST_BYTES = int(os.environ.get("PLAZA_MAX_REQUEST_BYTES", 32 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -294,12 +294,17 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
     operation_id="checkout_quote",
     response={200: QuoteOut, **errors(401, 403, *BODY_ERRORS)},
     auth=shopper_session,
-    summary='Price "Buy now" lines without a cart',
+    summary='Start a "Buy now" checkout: hold the units and price them',
+    description=(
+        "Holds the units for the shopper (10 minutes by default; a new quote or checkout "
+        "replaces the hold) and answers the quote with its seal for POST /checkout."
+    ),
 )
 def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
+    lines = [(line.variant_id, line.quantity, line.post_id) for line in payload.lines]
+    services.checkout_hold(buyer=request.auth, lines=lines)
     return selectors.quote_build(
-        lines=[(line.variant_id, line.quantity, line.post_id) for line in payload.lines],
-        shipping=payload.shipping,
+        lines=lines, shipping=payload.shipping, holder=selectors.reservation_owner(request.auth)
     )
 
 

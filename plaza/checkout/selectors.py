@@ -136,6 +136,11 @@ class Quote:
         return sum(line.quantity for part in self.shops for line in part.lines)
 
 
+def reservation_owner(user: User) -> str:
+    """The name a shopper's stock holds go by: one set of holds per shopper at a time."""
+    return f"user:{user.pk}"
+
+
 # --- carts -----------------------------------------------------------------------------------
 
 
@@ -182,12 +187,14 @@ def quote_build(
     *,
     lines: list[tuple[int, int, int | None]] | list[CartLine],
     shipping: dict[str, int] | None = None,
+    holder: str | None = None,
 ) -> Quote:
     """Price ``lines`` — (variant id, quantity, post id) or cart lines — grouped by shop.
 
     A fixed number of queries whatever the number of lines: variants with products, images and
     translations; stock; shipping methods. A shop's method is the one in ``shipping`` (shop id
     as a string -> method id) when it still offers it, else its first (cheapest) one.
+    ``holder``'s own reservations count as available to it (see ``reservation_owner``).
     """
     shipping = shipping or {}
     rows: list[tuple[int, int, int | None, int | None]] = []
@@ -197,7 +204,7 @@ def quote_build(
         else:
             rows.append((int(line[0]), int(line[1]), line[2] if len(line) > 2 else None, None))
     variants = _variants(row[0] for row in rows)
-    available = stock_available_for_variants(variant_ids=[row[0] for row in rows])
+    available = stock_available_for_variants(variant_ids=[row[0] for row in rows], owner=holder)
     by_shop: dict[int, ShopQuote] = {}
     quote = Quote()
     for variant_id, quantity, post_id, line_id in rows:

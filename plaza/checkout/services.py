@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -47,11 +48,12 @@ from plaza.checkout.models import (
     CheckoutStatus,
     ShippingMethod,
 )
-from plaza.checkout.selectors import Quote, quote_build, quote_changes
+from plaza.checkout.selectors import Quote, quote_build, quote_changes, reservation_owner
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
 from plaza.inventory.exceptions import InsufficientStock
 from plaza.inventory.selectors import stock_available_for_variants
+from plaza.inventory.services import stock_release, stock_reserve
 from plaza.orders.services import order_attach_payment, order_mark_paid, order_place
 from plaza.payments.models import Payment, PaymentStatus
 from plaza.payments.selectors import access_payment_method, payment_provider_default
@@ -283,6 +285,29 @@ def shipping_method_delete(*, method: ShippingMethod) -> None:
 # --- checkout ---------------------------------------------------------------------------------
 
 
+def checkout_hold(*, buyer: User, lines: list) -> datetime | None:
+    """Checkout starts: hold the units of ``lines`` ((variant id, quantity, ...) or cart lines)
+    for the buyer until the returned time, replacing what they held before. When a line cannot
+    be held (sold out meanwhile), nothing is held and None is returned: the quote says why."""
+    quantities: dict[int, int] = {}
+    for line in lines:
+        variant_id, quantity = (
+            (line.variant_id, line.quantity) if isinstance(line, CartLine) else (line[0], line[1])
+        )
+        quantities[int(variant_id)] = quantities.get(int(variant_id), 0) + int(quantity)
+    if not quantities:
+        return None
+    try:
+        return stock_reserve(owner=reservation_owner(buyer), lines=quantities)
+    except (InsufficientStock, ValidationError):
+        return None
+
+
+def checkout_release(*, buyer: User) -> None:
+    """Give back what the buyer's checkout holds."""
+    stock_release(owner=reservation_owner(buyer))
+
+
 @dataclass(frozen=True)
 class PaymentChoice:
     """A saved card (``method_id``) or a fresh provider token (``token``), and whether to save
@@ -384,7 +409,9 @@ def checkout_complete(
     if existing is not None:
         return _replay(existing, request_hash, return_url)
 
-    quote = quote_build(lines=_lines_from(cart, lines), shipping=shipping)
+    quote = quote_build(
+        lines=_lines_from(cart, lines), shipping=shipping, holder=reservation_owner(buyer)
+    )
     if quote.is_empty and not quote.unavailable:
         raise ValidationError(_("Your cart is empty."), field="lines")
     problems = quote.problems
@@ -501,7 +528,9 @@ def _set_status(checkout: Checkout, status: str) -> Checkout:
 
 
 def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None) -> None:
-    """Void what was authorised, mark the checkout failed, raise the error for the shopper."""
+    """Void what was authorised, give back the held stock, mark the checkout failed, raise the
+    error for the shopper."""
+    stock_release(owner=reservation_owner(checkout.buyer))
     Checkout.objects.filter(
         pk=checkout.pk, status__in=[CheckoutStatus.PROCESSING, CheckoutStatus.REQUIRES_ACTION]
     ).update(status=CheckoutStatus.FAILED, failure_message=message[:500], payment_token="")
@@ -539,6 +568,7 @@ def _place_orders(checkout: Checkout) -> Checkout:
                     idempotency_key=f"checkout-{checkout.uid.hex}-{part.shop_id}",
                     attribution=checkout.attribution,
                     post_id=checkout.post_id,
+                    reservation_owner=reservation_owner(checkout.buyer),
                 )
                 if order.total != part.total:
                     raise CheckoutStale(
@@ -559,6 +589,7 @@ def _place_orders(checkout: Checkout) -> Checkout:
                     user=checkout.buyer,
                     data={k: v for k, v in checkout.address.items() if not k.startswith("_")},
                 )
+            stock_release(owner=reservation_owner(checkout.buyer))  # what was held and not bought
             checkout.status = CheckoutStatus.COMPLETED
             checkout.completed_at = timezone.now()
             checkout.save(update_fields=["status", "completed_at", "updated_at"])
@@ -648,7 +679,9 @@ __all__ = [
     "checkout_abandon",
     "checkout_complete",
     "checkout_confirm",
+    "checkout_hold",
     "checkout_next_action",
+    "checkout_release",
     "shipping_method_create",
     "shipping_method_delete",
     "shipping_method_update",

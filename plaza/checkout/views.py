@@ -160,6 +160,7 @@ def _render_checkout(
     changes: list[str] | None = None,
     error: str = "",
     status: int = 200,
+    held_until=None,
 ) -> HttpResponse:
     user = request.user
     addresses = list(address_list(user=user))
@@ -237,9 +238,15 @@ def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
         if buy_now
         else (cart.shipping if cart else {})
     )
-    quote = selectors.quote_build(
-        lines=lines if buy_now else (list(cart.lines.all()) if cart else []), shipping=shipping
-    )
+    source = lines if buy_now else (list(cart.lines.all()) if cart else [])
+    holder = selectors.reservation_owner(request.user)
+
+    def held_quote() -> tuple[selectors.Quote, object]:
+        """Checkout starts (or starts again after an error): hold the units, then price them."""
+        held_until = services.checkout_hold(buyer=request.user, lines=source)
+        return selectors.quote_build(lines=source, shipping=shipping, holder=holder), held_until
+
+    quote = selectors.quote_build(lines=source, shipping=shipping, holder=holder)
     buy_now_params = (
         {"variant": lines[0][0], "quantity": lines[0][1], "post": lines[0][2] or ""}
         if buy_now
@@ -250,8 +257,13 @@ def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
             messages.error(request, _("This item is not for sale."))
         return redirect("checkout:cart-detail")
     if request.method != "POST":
+        quote, held_until = held_quote()
         return _render_checkout(
-            request, quote=quote, form=_fresh_form(request, quote), buy_now=buy_now_params
+            request,
+            quote=quote,
+            form=_fresh_form(request, quote),
+            buy_now=buy_now_params,
+            held_until=held_until,
         )
 
     form = CheckoutForm(request.POST)
@@ -275,9 +287,11 @@ def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
             ),
         )
     except CheckoutStale as exc:
+        quote, held_until = held_quote()
         return _render_checkout(
             request,
             quote=quote,
+            held_until=held_until,
             form=_fresh_form(request, quote, request.POST),
             buy_now=buy_now_params,
             changes=exc.changes,
@@ -285,6 +299,7 @@ def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
             status=409,
         )
     except DomainError as exc:
+        quote, held_until = held_quote()
         fresh = _fresh_form(request, quote, request.POST)
         if isinstance(exc, ValidationError) and exc.field in fresh.fields:
             fresh.is_valid()
@@ -294,6 +309,7 @@ def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
             quote=quote,
             form=fresh,
             buy_now=buy_now_params,
+            held_until=held_until,
             error=exc.message,
             status=402 if isinstance(exc, PaymentDeclined) else exc.status_code,
         )
@@ -365,7 +381,7 @@ def checkout_confirm(request: HttpRequest, uid) -> HttpResponse:
             error = exc.message
             checkout.refresh_from_db()
     elif request.method == "POST":
-        services.checkout_abandon(checkout=checkout)
+        services.checkout_abandon(checkout=checkout)  # voids the payment, gives the units back
         messages.info(request, _("Payment cancelled. You have not been charged."))
         return redirect("checkout:cart-detail")
     if checkout.status != CheckoutStatus.REQUIRES_ACTION and not error:

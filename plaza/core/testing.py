@@ -47,3 +47,32 @@ def run_together(count: int, work: Callable[[int], object], *, timeout: float = 
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     return results
+
+
+def run_many(
+    count: int, work: Callable[[int], object], *, threads: int = 30, timeout: float = 300
+) -> list:
+    """Run ``work(i)`` for i in range(count) on ``threads`` real threads released at the same
+    instant, each taking the next i as soon as it is free (``count`` buyers through a bounded
+    number of database connections: PostgreSQL allows 100, and CI runs two test workers).
+
+    Returns, per i, what ``work`` returned or the exception it raised.
+    """
+    assert on_postgresql(), "PLAZA_REQUIRE_SERVICES is set but the database is not PostgreSQL"
+    results: list = [None] * count
+    indexes = iter(range(count))
+    lock = threading.Lock()
+
+    def next_index() -> int | None:
+        with lock:
+            return next(indexes, None)
+
+    def loop(_thread: int) -> None:
+        while (i := next_index()) is not None:
+            try:
+                results[i] = work(i)
+            except BaseException as exc:  # noqa: BLE001 - handed to the test
+                results[i] = exc
+
+    run_together(threads, loop, timeout=timeout)
+    return results

@@ -31,24 +31,38 @@ class Stock(TimeStampedModel):
     """Units of one variant at one location.
 
     ``quantity`` is what is on the shelf; ``allocated`` is promised to placed orders and not yet
-    shipped. What can still be sold is quantity - allocated (live reservations come later and are
-    subtracted too). The database refuses any row that would sell more than it has.
+    shipped; ``reserved`` is held by shoppers' checkouts (the sum of this row's Reservation rows,
+    expired ones included until they are reclaimed). What can be sold now is
+    quantity - allocated - reserved + the expired reservations: reads add those back, so an
+    expired hold is available at once, whether or not anything has tidied it up. The database
+    refuses any row that would promise more than it has.
     """
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stocks")
     location = models.ForeignKey(StockLocation, on_delete=models.CASCADE, related_name="stocks")
     quantity = models.IntegerField(_("quantity"), default=0)
     allocated = models.IntegerField(_("allocated"), default=0)
+    reserved = models.IntegerField(_("reserved"), default=0)
 
     class Meta:
         verbose_name = _("stock")
         verbose_name_plural = _("stock")
         constraints = [
-            models.UniqueConstraint(fields=["variant", "location"], name="stock_unique_variant_location"),
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_quantity_not_negative"),
-            models.CheckConstraint(condition=Q(allocated__gte=0), name="stock_allocated_not_negative"),
+            models.UniqueConstraint(
+                fields=["variant", "location"], name="stock_unique_variant_location"
+            ),
             models.CheckConstraint(
-                condition=Q(allocated__lte=F("quantity")), name="stock_available_not_negative"
+                condition=Q(quantity__gte=0), name="stock_quantity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0), name="stock_allocated_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="stock_reserved_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=F("quantity") - F("reserved")),
+                name="stock_available_not_negative",
             ),
         ]
 
@@ -57,4 +71,39 @@ class Stock(TimeStampedModel):
 
     @property
     def available(self) -> int:
-        return self.quantity - self.allocated
+        """Units not allocated nor held (expired holds not added back: see the selectors)."""
+        return self.quantity - self.allocated - self.reserved
+
+
+class Reservation(models.Model):
+    """Units of one stock row held for a shopper while they check out, until ``expires_at``.
+
+    ``owner`` names the holder (``"user:<id>"``): one holder has one set of holds at a time, a
+    new checkout replaces the old one. The row's units are counted in ``Stock.reserved``; an
+    expired row still is, until it is reclaimed (by a reservation that needs the units, or the
+    sweep), but reads already treat its units as available.
+    """
+
+    stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="reservations")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    owner = models.CharField(max_length=100)
+    quantity = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="reservation_quantity_gte_1"),
+            models.UniqueConstraint(
+                fields=["owner", "stock"], name="reservation_unique_owner_stock"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stock", "expires_at"]),
+            models.Index(fields=["expires_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.owner}: {self.quantity} of {self.variant_id} until {self.expires_at}"

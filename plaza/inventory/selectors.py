@@ -1,54 +1,94 @@
+"""Reads of stock. What can be sold is quantity - allocated - live reservations: every read here
+adds expired reservations back (they are still counted in ``Stock.reserved`` until reclaimed),
+so an expired hold is available at once without waiting for any sweep."""
+
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import F, Sum
+from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from plaza.inventory.models import Stock
+from plaza.inventory.models import Reservation, Stock
 
 
-def stock_available_for_variants(*, variant_ids: Iterable[int]) -> dict[int, int]:
-    """Units that can be sold now, per variant id (0 for a variant without stock). One query."""
+def _held(
+    *,
+    expired_before: datetime | None = None,
+    live_after: datetime | None = None,
+    owner: str | None = None,
+) -> Coalesce:
+    """Units of each stock row's reservations: the expired ones, or one owner's live ones."""
+    qs = Reservation.objects.filter(stock=OuterRef("pk"))
+    if expired_before is not None:
+        qs = qs.filter(expires_at__lte=expired_before)
+    if live_after is not None:
+        qs = qs.filter(expires_at__gt=live_after)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    units = qs.values("stock").annotate(units=Sum("quantity")).values("units")
+    return Coalesce(Subquery(units, output_field=IntegerField()), Value(0))
+
+
+def stock_available_for_variants(
+    *, variant_ids: Iterable[int], owner: str | None = None, now: datetime | None = None
+) -> dict[int, int]:
+    """Units that can be sold now, per variant id (0 for a variant without stock). One query.
+
+    With ``owner``, that holder's own live reservations count as available to them (a shopper's
+    checkout page must not show their own hold as "sold out")."""
     ids = list(variant_ids)
-    available = {variant_id: 0 for variant_id in ids}
-    rows = (
-        Stock.objects.filter(variant_id__in=ids)
-        .values("variant_id")
-        .annotate(units=Sum(F("quantity") - F("allocated")))
+    now = now or timezone.now()
+    available = dict.fromkeys(ids, 0)
+    rows = Stock.objects.filter(variant_id__in=ids).annotate(
+        expired=_held(expired_before=now),
+        own=_held(owner=owner, live_after=now) if owner else Value(0, output_field=IntegerField()),
     )
-    for row in rows:
-        available[row["variant_id"]] = max(row["units"] or 0, 0)
+    for variant_id, quantity, allocated, reserved, expired, own in rows.values_list(
+        "variant_id", "quantity", "allocated", "reserved", "expired", "own"
+    ):
+        available[variant_id] += max(quantity - allocated - reserved + expired + own, 0)
     return available
 
 
 def stock_quantities_for_variants(*, variant_ids: Iterable[int]) -> dict[int, int]:
     """Units on the shelf (quantity, all locations) per variant id. One query."""
     ids = list(variant_ids)
-    quantities = {variant_id: 0 for variant_id in ids}
-    for row in Stock.objects.filter(variant_id__in=ids).values("variant_id").annotate(units=Sum("quantity")):
+    quantities = dict.fromkeys(ids, 0)
+    for row in (
+        Stock.objects.filter(variant_id__in=ids)
+        .values("variant_id")
+        .annotate(units=Sum("quantity"))
+    ):
         quantities[row["variant_id"]] = row["units"] or 0
     return quantities
 
 
 @dataclass(frozen=True)
 class StockLevel:
-    """Units of one variant over all locations: on the shelf, promised to orders, sellable."""
+    """Units of one variant over all locations: on the shelf, promised to orders, held by live
+    checkouts, sellable."""
 
     variant_id: int
     quantity: int
     allocated: int
+    reserved: int = 0  # live holds only
 
     @property
     def available(self) -> int:
-        return max(self.quantity - self.allocated, 0)
+        return max(self.quantity - self.allocated - self.reserved, 0)
 
 
-def stock_level_for_variant(*, variant_id: int) -> StockLevel:
-    """Quantity, allocated and available units of one variant (zeros without stock). One query."""
-    totals = Stock.objects.filter(variant_id=variant_id).aggregate(
-        quantity=Sum("quantity"), allocated=Sum("allocated")
-    )
+def stock_level_for_variant(*, variant_id: int, now: datetime | None = None) -> StockLevel:
+    """Quantity, allocated, live reserved and available units of one variant. One query."""
+    now = now or timezone.now()
+    rows = Stock.objects.filter(variant_id=variant_id).annotate(expired=_held(expired_before=now))
+    quantity = allocated = reserved = 0
+    for row in rows.values("quantity", "allocated", "reserved", "expired"):
+        quantity += row["quantity"]
+        allocated += row["allocated"]
+        reserved += row["reserved"] - row["expired"]
     return StockLevel(
-        variant_id=variant_id,
-        quantity=totals["quantity"] or 0,
-        allocated=totals["allocated"] or 0,
+        variant_id=variant_id, quantity=quantity, allocated=allocated, reserved=max(reserved, 0)
     )

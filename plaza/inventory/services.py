@@ -1,7 +1,10 @@
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -10,7 +13,7 @@ from plaza.catalog.models import Variant
 from plaza.core import events
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.inventory.exceptions import InsufficientStock
-from plaza.inventory.models import Stock, StockLocation
+from plaza.inventory.models import Reservation, Stock, StockLocation
 
 MAX_QUANTITY = 10_000_000
 
@@ -60,8 +63,12 @@ def stock_bulk_set(*, shop: Shop, quantities: dict[int, int]) -> None:
     for variant_id in ids:
         stock = existing.get(variant_id)
         if stock is None:
-            to_create.append(Stock(variant_id=variant_id, location=location, quantity=quantities[variant_id]))
+            to_create.append(
+                Stock(variant_id=variant_id, location=location, quantity=quantities[variant_id])
+            )
             continue
+        if quantities[variant_id] < stock.allocated + stock.reserved:
+            stock.reserved -= _reclaim_expired(stock.pk, timezone.now())
         if quantities[variant_id] < stock.allocated:
             raise ValidationError(
                 ngettext(
@@ -70,6 +77,19 @@ def stock_bulk_set(*, shop: Shop, quantities: dict[int, int]) -> None:
                     stock.allocated,
                 )
                 % {"n": stock.allocated},
+                field="stock",
+            )
+        if quantities[variant_id] < stock.allocated + stock.reserved:
+            promised = stock.allocated + stock.reserved
+            raise ValidationError(
+                ngettext(
+                    "%(n)s unit is promised to orders or held in shoppers' checkouts; stock "
+                    "cannot go below that until the checkouts end.",
+                    "%(n)s units are promised to orders or held in shoppers' checkouts; stock "
+                    "cannot go below that until the checkouts end.",
+                    promised,
+                )
+                % {"n": promised},
                 field="stock",
             )
         stock.quantity = quantities[variant_id]
@@ -84,14 +104,19 @@ def stock_set(*, variant: Variant, quantity: int) -> None:
     stock_bulk_set(shop=variant.shop, quantities={variant.pk: quantity})
 
 
-# --- allocation: stock promised to placed orders ---------------------------------------
+# --- reservations and allocation ----------------------------------------------------------
+#
+# Lock order, everywhere: stock rows first, in primary-key order, then reservation rows. Holding
+# a stock row's lock serialises everything that changes its ``reserved`` and ``allocated``.
 
 
 def _clean_lines(lines: Mapping[int, int]) -> dict[int, int]:
     clean: dict[int, int] = {}
     for variant_id, quantity in lines.items():
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise ValidationError(_("A quantity must be a whole number above zero."), field="quantity")
+            raise ValidationError(
+                _("A quantity must be a whole number above zero."), field="quantity"
+            )
         clean[int(variant_id)] = clean.get(int(variant_id), 0) + quantity
     return clean
 
@@ -102,34 +127,172 @@ def _stock_rows_in_pk_order(variant_ids) -> dict[int, int]:
     return dict(rows.order_by("pk").values_list("variant_id", "pk"))
 
 
-@transaction.atomic
-def stock_allocate(*, lines: Mapping[int, int]) -> None:
-    """Promise units of each variant to an order, or change nothing.
+def _reclaim_expired(stock_id: int, now: datetime) -> int:
+    """Free the units of a stock row's expired reservations. The caller holds the row's lock.
+    Returns the units freed."""
+    expired = Reservation.objects.filter(stock_id=stock_id, expires_at__lte=now)
+    units = expired.aggregate(units=Sum("quantity"))["units"] or 0
+    if units:
+        expired.delete()
+        Stock.objects.filter(pk=stock_id).update(reserved=F("reserved") - units)
+    return units
 
-    Each row changes with one conditional UPDATE (``... WHERE quantity - allocated >= n``),
-    never read-then-write, in primary-key order of the stock rows so that concurrent orders
-    over the same variants cannot deadlock. Lines of several shops may be mixed. Raises
-    InsufficientStock naming every short line. Call inside the transaction that places the
-    order; no network call may happen in it.
+
+def _short_error(short: list[int], now: datetime, owner: str | None = None) -> InsufficientStock:
+    from plaza.inventory.selectors import stock_available_for_variants
+
+    available = stock_available_for_variants(variant_ids=short, owner=owner, now=now)
+    labels = dict(Variant.objects.filter(pk__in=short).values_list("pk", "sku"))
+    return InsufficientStock(available, labels)
+
+
+def _release_owner(owner: str, stock_ids: list[int]) -> dict[int, int]:
+    """Delete the owner's reservations on these (locked) stock rows and give their units back.
+    Returns stock id -> units released."""
+    held = dict(
+        Reservation.objects.filter(owner=owner, stock_id__in=stock_ids).values_list(
+            "stock_id", "quantity"
+        )
+    )
+    if held:
+        Reservation.objects.filter(owner=owner, stock_id__in=list(held)).delete()
+        for stock_id in sorted(held):
+            Stock.objects.filter(pk=stock_id).update(reserved=F("reserved") - held[stock_id])
+    return held
+
+
+@transaction.atomic
+def stock_reserve(
+    *, owner: str, lines: Mapping[int, int], ttl: timedelta | None = None, now=None
+) -> datetime:
+    """Hold units of each variant for ``owner`` (e.g. ``"user:7"``) until the returned time,
+    replacing whatever the owner held before. All or nothing.
+
+    Each row is one conditional UPDATE (``... WHERE quantity - allocated - reserved >= n``);
+    only when it fails are the row's expired reservations reclaimed and the UPDATE tried once
+    more. Rows are locked in primary-key order (the owner's old holds included) before any
+    reservation row is touched. Raises InsufficientStock naming every short line.
     """
     lines = _clean_lines(lines)
+    now = now or timezone.now()
+    ttl = ttl if ttl is not None else timedelta(seconds=settings.PLAZA_RESERVATION_SECONDS)
+    expires_at = now + ttl
+    stock_ids = _stock_rows_in_pk_order(lines)
+    old = list(Reservation.objects.filter(owner=owner).values_list("stock_id", flat=True))
+    locked = sorted(set(stock_ids.values()) | set(old))
+    list(Stock.objects.select_for_update().filter(pk__in=locked).order_by("pk").values_list("pk"))
+    _release_owner(owner, old)
+    short = [variant_id for variant_id in lines if variant_id not in stock_ids]
+    holds = []
+    for variant_id, stock_id in sorted(stock_ids.items(), key=lambda item: item[1]):
+        n = lines[variant_id]
+        for attempt in range(2):
+            updated = Stock.objects.filter(
+                pk=stock_id, quantity__gte=F("allocated") + F("reserved") + n
+            ).update(reserved=F("reserved") + n)
+            if updated or attempt or not _reclaim_expired(stock_id, now):
+                break
+        if updated:
+            holds.append(
+                Reservation(
+                    stock_id=stock_id,
+                    variant_id=variant_id,
+                    owner=owner,
+                    quantity=n,
+                    expires_at=expires_at,
+                )
+            )
+        else:
+            short.append(variant_id)
+    if short:
+        raise _short_error(short, now)  # leaving the atomic block undoes every hold made here
+    Reservation.objects.bulk_create(holds)
+    events.publish("stock.changed", shop_id=None, variant_ids=sorted(lines))
+    return expires_at
+
+
+@transaction.atomic
+def stock_release(*, owner: str) -> int:
+    """Give back everything ``owner`` holds (checkout failed or abandoned). Returns the units."""
+    stock_ids = list(Reservation.objects.filter(owner=owner).values_list("stock_id", flat=True))
+    if not stock_ids:
+        return 0
+    list(
+        Stock.objects.select_for_update().filter(pk__in=stock_ids).order_by("pk").values_list("pk")
+    )
+    released = _release_owner(owner, stock_ids)
+    variant_ids = list(
+        Stock.objects.filter(pk__in=list(released)).values_list("variant_id", flat=True)
+    )
+    events.publish("stock.changed", shop_id=None, variant_ids=sorted(variant_ids))
+    return sum(released.values())
+
+
+def stock_reservations_sweep(*, now=None, limit: int = 1000) -> int:
+    """Tidy up: reclaim expired reservations, a bounded batch of stock rows at a time, each in its
+    own short transaction. Nothing depends on it running: reads ignore expired holds and
+    reservations reclaim them when they need the units. Returns the units freed."""
+    now = now or timezone.now()
+    stock_ids = sorted(
+        set(
+            Reservation.objects.filter(expires_at__lte=now)
+            .order_by("stock_id")
+            .values_list("stock_id", flat=True)[:limit]
+        )
+    )
+    freed = 0
+    for stock_id in stock_ids:
+        with transaction.atomic():
+            if Stock.objects.select_for_update().filter(pk=stock_id).exists():
+                freed += _reclaim_expired(stock_id, now)
+    return freed
+
+
+@transaction.atomic
+def stock_allocate(*, lines: Mapping[int, int], owner: str | None = None) -> None:
+    """Promise units of each variant to an order, or change nothing.
+
+    Each row changes with one conditional UPDATE (``... WHERE quantity - allocated - reserved
+    >= n``), never read-then-write, in primary-key order of the stock rows so that concurrent
+    orders over the same variants cannot deadlock. With ``owner``, the owner's reservations of
+    these rows are turned into the allocation (released in the same transaction), whether or not
+    they have expired. When a row is short, its expired reservations are reclaimed and the
+    UPDATE tried once more. Lines of several shops may be mixed. Raises InsufficientStock naming
+    every short line. Call inside the transaction that places the order; no network call may
+    happen in it.
+    """
+    lines = _clean_lines(lines)
+    now = timezone.now()
     stock_ids = _stock_rows_in_pk_order(lines)
     short: list[int] = [variant_id for variant_id in lines if variant_id not in stock_ids]
+    if owner:
+        list(
+            Stock.objects.select_for_update()
+            .filter(pk__in=list(stock_ids.values()))
+            .order_by("pk")
+            .values_list("pk")
+        )
+        _release_owner(owner, list(stock_ids.values()))
     for variant_id, stock_id in sorted(stock_ids.items(), key=lambda item: item[1]):
-        quantity = lines[variant_id]
-        updated = Stock.objects.filter(
-            pk=stock_id, quantity__gte=F("allocated") + quantity
-        ).update(allocated=F("allocated") + quantity)
+        n = lines[variant_id]
+        for attempt in range(2):
+            updated = Stock.objects.filter(
+                pk=stock_id, quantity__gte=F("allocated") + F("reserved") + n
+            ).update(allocated=F("allocated") + n)
+            if updated or attempt or not _reclaim_expired_locked(stock_id, now):
+                break
         if not updated:
             short.append(variant_id)
     if short:
-        available = {variant_id: 0 for variant_id in short}
-        for row in Stock.objects.filter(variant_id__in=short).values("variant_id", "quantity", "allocated"):
-            available[row["variant_id"]] += max(row["quantity"] - row["allocated"], 0)
-        labels = dict(Variant.objects.filter(pk__in=short).values_list("pk", "sku"))
         # Leaving the atomic block with the error undoes what this call allocated.
-        raise InsufficientStock(available, labels)
+        raise _short_error(short, now)
     events.publish("stock.changed", shop_id=None, variant_ids=sorted(lines))
+
+
+def _reclaim_expired_locked(stock_id: int, now: datetime) -> int:
+    """Lock the row (if this transaction does not hold it yet), then reclaim its expired holds."""
+    list(Stock.objects.select_for_update().filter(pk=stock_id).values_list("pk"))
+    return _reclaim_expired(stock_id, now)
 
 
 def _apply(lines: Mapping[int, int], **changes) -> None:

@@ -192,9 +192,11 @@ def order_place(
     attribution: Mapping[str, Any] | None = None,
     post_id: int | None = None,
     discount_amount: int = 0,
+    reservation_owner: str | None = None,
 ) -> Order:
     """Place one shop's order: validate, price from the variants' current prices, allocate
-    stock, store the order, its lines and a "placed" event — all in one transaction.
+    stock, store the order, its lines and a "placed" event — all in one transaction. With
+    ``reservation_owner``, the units that holder reserved become the order's allocation.
 
     The same ``idempotency_key`` for the same buyer returns the order placed with it, without
     allocating again. Raises ValidationError for bad input (variants of another shop or not for
@@ -237,6 +239,7 @@ def order_place(
                 key=key,
                 attribution_data=attribution_data,
                 post_id=post_id,
+                reservation_owner=reservation_owner,
             )
     except IntegrityError:
         # A concurrent retry with the same key won the race: its order is the answer.
@@ -263,6 +266,7 @@ def _place(
     key: str | None,
     attribution_data: dict,
     post_id: int | None,
+    reservation_owner: str | None = None,
 ) -> Order:
     variants = {
         v.pk: v
@@ -283,7 +287,8 @@ def _place(
     total = subtotal + shipping_amount - discount_amount
     if total > MAX_AMOUNT:
         raise ValidationError(_("This order is too large."), field="lines")
-    stock_allocate(lines=quantities)  # InsufficientStock leaves the atomic block: nothing stays
+    # InsufficientStock leaves the atomic block: nothing stays.
+    stock_allocate(lines=quantities, owner=reservation_owner)
     order = None
     for _attempt in range(5):
         try:

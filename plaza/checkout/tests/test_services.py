@@ -8,7 +8,7 @@ from plaza.catalog.services import variant_update
 from plaza.catalog.tests.factories import make_product
 from plaza.checkout.exceptions import CheckoutConflict, CheckoutStale, PaymentDeclined
 from plaza.checkout.models import Cart, Checkout, CheckoutStatus
-from plaza.checkout.selectors import quote_build, quote_changes, quote_seal
+from plaza.checkout.selectors import quote_build, quote_changes, quote_seal, reservation_owner
 from plaza.checkout.services import (
     AddressChoice,
     PaymentChoice,
@@ -19,6 +19,7 @@ from plaza.checkout.services import (
     checkout_abandon,
     checkout_complete,
     checkout_confirm,
+    checkout_hold,
     checkout_next_action,
     shipping_method_create,
 )
@@ -372,3 +373,47 @@ def test_checkout_of_an_empty_cart_is_refused(shopper):
     cart = cart_get_or_create(user=shopper)
     with pytest.raises(ValidationError, match="empty"):
         pay_cart(shopper, cart)
+
+
+# --- holds while checking out ------------------------------------------------------------------
+
+
+def test_starting_a_checkout_holds_the_units_so_another_shopper_cannot_take_them(
+    shopper, other_owner, sneaker
+):
+    # given: the shopper opens the checkout for all 3 units
+    variant = first_variant(sneaker)
+    until = checkout_hold(buyer=shopper, lines=[(variant.pk, 3)])
+    # when
+    theirs = quote_build(lines=[(variant.pk, 1, None)], holder=reservation_owner(other_owner))
+    mine = quote_build(lines=[(variant.pk, 3, None)], holder=reservation_owner(shopper))
+    # then
+    assert until is not None
+    assert theirs.problems == ["Court Runner: Sold out."]
+    assert mine.problems == []
+    with pytest.raises(CheckoutStale):
+        buy_now(other_owner, variant)
+
+
+def test_a_completed_checkout_turns_the_hold_into_the_order(shopper, sneaker):
+    variant = first_variant(sneaker)
+    checkout_hold(buyer=shopper, lines=[(variant.pk, 2)])
+    buy_now(shopper, variant, quantity=2)
+    level = stock_level_for_variant(variant_id=variant.pk)
+    assert (level.allocated, level.reserved, level.available) == (2, 0, 1)
+
+
+def test_a_declined_checkout_gives_the_held_units_back(shopper, sneaker):
+    variant = first_variant(sneaker)
+    checkout_hold(buyer=shopper, lines=[(variant.pk, 3)])
+    with pytest.raises(PaymentDeclined):
+        buy_now(shopper, variant, quantity=3, number=DECLINED)
+    level = stock_level_for_variant(variant_id=variant.pk)
+    assert (level.allocated, level.reserved, level.available) == (0, 0, 3)
+
+
+def test_a_hold_that_cannot_be_made_holds_nothing(shopper, other_owner, sneaker):
+    variant = first_variant(sneaker)
+    checkout_hold(buyer=other_owner, lines=[(variant.pk, 2)])
+    assert checkout_hold(buyer=shopper, lines=[(variant.pk, 2)]) is None
+    assert stock_level_for_variant(variant_id=variant.pk).reserved == 2
