@@ -10,7 +10,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test screenshots bench-feed lint format messages deps dev-deps browser migrate seed clean
+.PHONY: run test screenshots bench-feed bench-drop lint format messages deps dev-deps browser migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ screenshots: dev-deps browser
 ## The feed benchmark: the feed page with 20 posts against a trivial view on the same server.
 bench-feed: deps
 	$(PY) bench/feed.py
+
+## The flash-drop benchmark: 2,000 buyers race for 500 units through the real checkout (PostgreSQL).
+bench-drop: deps
+	$(PY) bench/flash_drop.py
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

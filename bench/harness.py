@@ -151,9 +151,23 @@ async def _request(reader, writer, raw: bytes) -> tuple[int, bytes]:
 
 
 def _raw_get(path: str, port: int, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: keep-alive"]
+    return raw_request("GET", path, port=port, headers=headers)
+
+
+def raw_request(
+    method: str, path: str, *, port: int, headers: dict[str, str], body: bytes = b""
+) -> bytes:
+    """One keep-alive HTTP/1.1 request to 127.0.0.1:`port`, as bytes (for `exchange`)."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: keep-alive"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+    if body or method not in ("GET", "HEAD"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def exchange(reader, writer, raw: bytes) -> tuple[int, bytes]:
+    """Send one request built by `raw_request` on an open connection; (status, body)."""
+    return await _request(reader, writer, raw)
 
 
 async def _load(url: str, *, total: int, concurrency: int, seconds: float, headers) -> Result:

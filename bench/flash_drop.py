@@ -1,0 +1,555 @@
+"""Flash-drop benchmark (`make bench-drop`): 2,000 logged-in buyers race for 500 units of one
+variant through the real checkout ("Buy now", saved address, saved test card), against a
+trivial view (/livez) on the same server and a single-row conditional UPDATE in the same
+PostgreSQL, all in the same run.
+
+It creates a PostgreSQL database of its own (``plaza_bench_drop`` by default, dropped and
+created again each run, never ``plaza``), migrates it, and builds in one ``manage.py shell``:
+a shop, the drop (one variant, 500 units), a warm-up product, a shipping method, and every
+buyer with a saved address, a saved test card and a logged-in session (no login requests).
+Plaza then runs under uvicorn with two worker processes on a loopback port, with Redis (a
+database of its own, number 15) when ``redis-cli ping`` answers on 127.0.0.1:6379.
+
+Each buyer does POST /api/v1/checkout/quote, then, unless the quote already says the item is
+sold out, POST /api/v1/checkout with an Idempotency-Key, once, over keep-alive connections
+with a bounded number in flight; the run stops after every buyer or a time limit. The truth
+(orders, units allocated, stock) is read from the database afterwards:
+
+- oversold: units promised beyond the 500 (or any stock row promising more than it has);
+- undersold: units left unsold at the end although some buyer was refused for stock.
+
+"Checkout latency" is a buyer's quote + pay, for the buyers who got an order. The last line:
+
+    drop: orders_per_s=<n> p99_ms=<n> oversold=<n> undersold=<n> ratio_vs_trivial=<r> ratio_vs_row=<r>
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import HOST, bench_env, exchange, load, manage, raw_request, serve  # noqa: E402
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_DB = 15
+WARM_BUYERS = 64
+BUYER_PREFIX = "drop-buyer-"
+WARM_PREFIX = "warm-buyer-"
+
+SETUP = """
+import json
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from plaza.accounts.models import Address, User
+from plaza.accounts.services import shop_create
+from plaza.catalog.models import ProductStatus
+from plaza.catalog.services import VariantInput, product_create
+from plaza.checkout.services import shipping_method_create
+from plaza.inventory.services import stock_bulk_set
+from plaza.payments.models import PaymentMethod
+from plaza.payments.services import card_tokenize
+
+BUYERS, UNITS, WARM = {buyers}, {units}, {warm}
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+backend = settings.AUTHENTICATION_BACKENDS[0]
+
+with transaction.atomic():
+    owner = User.objects.create_user(email="owner@drop.bench.localhost", password=None)
+    shop = shop_create(owner=owner, name="Drop Shop", slug="drop-shop", currency="USD")
+    drop = product_create(
+        shop=shop, title="Limited sneaker", status=ProductStatus.ACTIVE,
+        variants=[VariantInput(sku="DROP-1", price=12000)],
+    )
+    warm = product_create(
+        shop=shop, title="Warm-up socks", status=ProductStatus.ACTIVE,
+        variants=[VariantInput(sku="WARM-1", price=900)],
+    )
+    drop_variant, warm_variant = drop.variants.get(), warm.variants.get()
+    stock_bulk_set(shop=shop, quantities={{drop_variant.pk: UNITS, warm_variant.pk: 100 * WARM}})
+    shipping_method_create(
+        shop=shop, data={{"name": "Standard", "price": 500, "delivery_days": "2-4"}}
+    )
+
+    emails = [f"{buyer}{{i}}@drop.bench.localhost" for i in range(BUYERS)]
+    emails += [f"{warm_buyer}{{i}}@drop.bench.localhost" for i in range(WARM)]
+    User.objects.bulk_create(User(email=e, password="!bench-no-login") for e in emails)
+    users = list(User.objects.filter(email__in=emails).order_by("pk"))
+    Address.objects.bulk_create(
+        Address(user=u, full_name=f"Buyer {{u.pk}}", line1="1 Drop Street", city="Springfield",
+                postal_code="12345", country="US", is_default=True)
+        for u in users
+    )
+    token = card_tokenize(number="4242 4242 4242 4242", exp_month=12, exp_year=2030, cvc="123")
+    PaymentMethod.objects.bulk_create(
+        PaymentMethod(user=u, provider="test", token=token, brand="visa", last4="4242",
+                      exp_month=12, exp_year=2030, is_default=True)
+        for u in users
+    )
+    sessions = []
+    for u in users:
+        store = SessionStore()
+        sessions.append(store.create_model_instance({{
+            SESSION_KEY: str(u.pk), BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: u.get_session_auth_hash(),
+        }}))
+    Session.objects.bulk_create(sessions)
+
+addresses = dict(Address.objects.filter(user__in=users).values_list("user_id", "pk"))
+cards = dict(PaymentMethod.objects.filter(user__in=users).values_list("user_id", "pk"))
+people = [
+    {{"email": u.email, "session": s.session_key, "address_id": addresses[u.pk],
+      "payment_method_id": cards[u.pk]}}
+    for u, s in zip(users, sessions, strict=True)
+]
+print(json.dumps({{
+    "variant_id": drop_variant.pk, "warm_variant_id": warm_variant.pk,
+    "buyers": [p for p in people if p["email"].startswith("{buyer}")],
+    "warm": [p for p in people if p["email"].startswith("{warm_buyer}")],
+}}))
+"""
+
+TRUTH = """
+import json
+from django.db.models import Count, F, Sum
+from plaza.checkout.models import Checkout, CheckoutPart
+from plaza.inventory.models import Stock
+from plaza.orders.models import Order, OrderLine
+from plaza.payments.models import Payment
+
+variant_id = {variant_id}
+stock = Stock.objects.filter(variant_id=variant_id).aggregate(
+    quantity=Sum("quantity"), allocated=Sum("allocated"))
+drop_orders = Order.objects.filter(
+    pk__in=OrderLine.objects.filter(variant_id=variant_id).values("order_id"))
+checkouts = Checkout.objects.filter(buyer__email__startswith="{buyer}")
+payments = Payment.objects.filter(
+    pk__in=CheckoutPart.objects.filter(checkout__in=checkouts).values("payment_id"))
+print(json.dumps({{
+    "quantity": stock["quantity"] or 0,
+    "allocated": stock["allocated"] or 0,
+    "units_ordered": OrderLine.objects.filter(variant_id=variant_id).aggregate(
+        n=Sum("quantity"))["n"] or 0,
+    "orders": drop_orders.count(),
+    "orders_by_status": dict(drop_orders.values_list("status").annotate(n=Count("pk"))),
+    "buyers_with_orders": drop_orders.values("buyer").distinct().count(),
+    "checkouts_by_status": dict(checkouts.values_list("status").annotate(n=Count("pk"))),
+    "payments_by_status": dict(payments.values_list("status").annotate(n=Count("pk"))),
+    "rows_over_allocated": Stock.objects.filter(allocated__gt=F("quantity")).count(),
+}}))
+"""
+
+
+# --- the database and Redis of the run --------------------------------------------------------
+
+
+def fresh_database(name: str, admin_url: str) -> str:
+    """Drop and create `name` on the server of `admin_url`; its DATABASE_URL."""
+    if not name.startswith("plaza_bench"):
+        raise SystemExit(
+            f"refusing to drop {name!r}: the benchmark's database starts 'plaza_bench'"
+        )
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def redis_url(disabled: bool) -> str:
+    if disabled:
+        return ""
+    try:
+        answer = subprocess.run(
+            ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), "ping"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return f"redis://{HOST}:6379/{REDIS_DB}" if answer == "PONG" else ""
+
+
+def server_version(database_url: str) -> str:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def database_counters(database_url: str) -> Counter:
+    """Commits, rollbacks and sessions opened so far in the database (pg_stat_database)."""
+    time.sleep(1.5)  # backends report their counters within a second of going idle
+    try:
+        with psycopg.connect(database_url) as conn:
+            row = conn.execute(
+                "SELECT xact_commit, xact_rollback, sessions FROM pg_stat_database"
+                " WHERE datname = current_database()"
+            ).fetchone()
+    except psycopg.OperationalError:  # e.g. no connection slot left: the figures say why
+        return Counter()
+    return Counter(transactions=row[0] + row[1], rollbacks=row[1], sessions=row[2])
+
+
+# --- the buyers -------------------------------------------------------------------------------
+
+
+@dataclass
+class Drop:
+    started: float = 0.0
+    seconds: float = 0.0
+    last_order_at: float = 0.0
+    orders: int = 0
+    buyers_done: int = 0
+    buy_ms: list[float] = field(default_factory=list)  # quote + pay, buyers with an order
+    quote_ms: list[float] = field(default_factory=list)  # every quote answered
+    pay_ms: list[float] = field(default_factory=list)  # every pay answered
+    refused_ms: list[float] = field(default_factory=list)  # quote (+ pay) of refused buyers
+    refused: Counter = field(default_factory=Counter)  # refused for stock, by where
+    errors: Counter = field(default_factory=Counter)  # anything else, by kind
+    statuses: Counter = field(default_factory=Counter)
+
+    @property
+    def refused_for_stock(self) -> int:
+        return sum(self.refused.values())
+
+    @property
+    def selling_seconds(self) -> float:
+        return (self.last_order_at - self.started) if self.orders else self.seconds
+
+    @property
+    def orders_per_s(self) -> float:
+        return self.orders / self.selling_seconds if self.selling_seconds else 0.0
+
+
+def percentile(values: list[float], p: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def csrf_token() -> str:
+    return "".join(random.choices(string.ascii_letters + string.digits, k=32))
+
+
+async def _buy(conn, port: int, variant_id: int, person: dict, drop: Drop, label: str) -> None:
+    """One buyer: quote, then pay unless the quote says sold out. Records into `drop`."""
+    reader, writer = conn
+    token = csrf_token()
+    headers = {
+        "Cookie": f"sessionid={person['session']}; csrftoken={token}",
+        "X-CSRFToken": token,
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    lines = [{"variant_id": variant_id, "quantity": 1}]
+    started = time.perf_counter()
+    body = json.dumps({"lines": lines}).encode()
+    status, answer = await exchange(
+        reader,
+        writer,
+        raw_request("POST", "/api/v1/checkout/quote", port=port, headers=headers, body=body),
+    )
+    quoted = time.perf_counter()
+    drop.statuses[f"quote {status}"] += 1
+    if status != 200:
+        drop.errors[f"quote HTTP {status} {_code(answer)}".strip()] += 1
+        return
+    drop.quote_ms.append((quoted - started) * 1000)
+    quote = json.loads(answer)
+    if quote["problems"]:
+        drop.refused["sold out at quote"] += 1
+        drop.refused_ms.append((quoted - started) * 1000)
+        return
+    body = json.dumps(
+        {
+            "source": "buy_now",
+            "lines": lines,
+            "seal": quote["seal"],
+            "address_id": person["address_id"],
+            "payment_method_id": person["payment_method_id"],
+        }
+    ).encode()
+    pay_headers = {**headers, "Idempotency-Key": f"{label}-{person['session']}"}
+    status, answer = await exchange(
+        reader,
+        writer,
+        raw_request("POST", "/api/v1/checkout", port=port, headers=pay_headers, body=body),
+    )
+    paid = time.perf_counter()
+    drop.statuses[f"pay {status}"] += 1
+    drop.pay_ms.append((paid - quoted) * 1000)
+    code = _code(answer)
+    if status == 201 and json.loads(answer).get("status") == "completed":
+        drop.orders += 1
+        drop.last_order_at = paid
+        drop.buy_ms.append((paid - started) * 1000)
+    elif status == 409 and code == "checkout_stale":
+        drop.refused["checkout_stale at pay"] += 1
+        drop.refused_ms.append((paid - started) * 1000)
+    elif status == 201:
+        drop.errors[f"pay 201 {json.loads(answer).get('status')}"] += 1
+    else:
+        drop.errors[f"pay HTTP {status} {code}".strip()] += 1
+
+
+def _code(answer: bytes) -> str:
+    try:
+        return str(json.loads(answer).get("code") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+async def _drive(
+    base: str, variant_id: int, people: list[dict], *, concurrency: int, seconds: float, label: str
+) -> Drop:
+    assert base.startswith(f"http://{HOST}:"), "benchmarks talk to loopback only"
+    port = int(base.rsplit(":", 1)[1])
+    drop = Drop()
+    queue = list(reversed(people))
+    deadline = time.monotonic() + seconds
+
+    async def client() -> None:
+        conn = None
+        while queue and time.monotonic() < deadline:
+            person = queue.pop()
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection(HOST, port)
+                await asyncio.wait_for(
+                    _buy(conn, port, variant_id, person, drop, label),
+                    timeout=max(deadline - time.monotonic(), 0) + 30,
+                )
+            except (
+                OSError,
+                ConnectionError,
+                asyncio.IncompleteReadError,
+                ValueError,
+                TimeoutError,
+            ) as exc:
+                drop.errors[type(exc).__name__] += 1
+                if conn is not None:
+                    conn[1].close()
+                conn = None
+            drop.buyers_done += 1
+        if conn is not None:
+            conn[1].close()
+
+    drop.started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    drop.seconds = time.perf_counter() - drop.started
+    return drop
+
+
+def drive(base: str, variant_id: int, people: list[dict], **kwargs) -> Drop:
+    return asyncio.run(_drive(base, variant_id, people, **kwargs))
+
+
+# --- the single-row ceiling -------------------------------------------------------------------
+
+
+def row_update_rate(database_url: str, *, total: int, connections: int, seconds: float) -> float:
+    """Conditional decrements of one row per second: `connections` autocommit connections share
+    `total` statements (or stop at `seconds`), all on the same row, as buyers share a stock row."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_row")
+        conn.execute("CREATE TABLE bench_row (id integer PRIMARY KEY, n integer NOT NULL)")
+        conn.execute("INSERT INTO bench_row VALUES (1, %s)", [total])
+    done = [0] * connections
+    deadline = time.monotonic() + seconds
+    share = math.ceil(total / connections)
+
+    def worker(i: int) -> None:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for _ in range(share):
+                if time.monotonic() > deadline:
+                    break
+                cursor = conn.execute("UPDATE bench_row SET n = n - 1 WHERE id = 1 AND n >= 1")
+                done[i] += cursor.rowcount
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE bench_row")
+    return sum(done) / elapsed if elapsed else 0.0
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=2000)
+    parser.add_argument("--units", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=64, help="buyers in flight")
+    parser.add_argument("--seconds", type=float, default=180.0, help="time limit of the drop")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--database", default="plaza_bench_drop", help="dropped and created")
+    parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", PG_ADMIN_URL))
+    parser.add_argument("--no-redis", action="store_true", help="even when Redis answers")
+    parser.add_argument("--trivial-requests", type=int, default=4000)
+    parser.add_argument("--row-updates", type=int, default=5000)
+    args = parser.parse_args()
+
+    database_url = fresh_database(args.database, args.admin_url)
+    redis = redis_url(args.no_redis)
+    with tempfile.TemporaryDirectory(prefix="plaza-bench-drop-") as folder:
+        # Django's advice under ASGI: no persistent connections. Each request runs in a thread
+        # of its own, so kept connections pile up until PostgreSQL refuses new ones.
+        conn_max_age = os.environ.get("DB_CONN_MAX_AGE", "0")
+        env = bench_env(
+            Path(folder), DATABASE_URL=database_url, REDIS_URL=redis, DB_CONN_MAX_AGE=conn_max_age
+        )
+        backends = f"PostgreSQL {server_version(database_url)}" + (" + Redis" if redis else "")
+        print(
+            f"Preparing Plaza on {backends} (database {args.database}) in {folder} ...", flush=True
+        )
+        manage("migrate", "--noinput", "-v0", env=env)
+        setup = SETUP.format(
+            buyers=args.buyers,
+            units=args.units,
+            warm=WARM_BUYERS,
+            buyer=BUYER_PREFIX,
+            warm_buyer=WARM_PREFIX,
+        )
+        world = json.loads(manage("shell", "-c", setup, env=env).strip().splitlines()[-1])
+        print(
+            f"{len(world['buyers'])} buyers for {args.units} units; {args.workers} workers; "
+            f"{args.concurrency} buyers in flight; limit {args.seconds:.0f} s; "
+            f"DB_CONN_MAX_AGE={conn_max_age}",
+            flush=True,
+        )
+        with serve(env=env, workers=args.workers) as base:
+            # Warm up: both workers, their database connections and the whole checkout path,
+            # on another product, so the drop starts hot.
+            load(f"{base}/livez", total=200, concurrency=8, seconds=20)
+            warm = drive(
+                base,
+                world["warm_variant_id"],
+                world["warm"],
+                concurrency=8,
+                seconds=60,
+                label="warm",
+            )
+            if warm.errors or warm.orders != len(world["warm"]):
+                print(f"warm-up: {warm.orders} orders, errors {dict(warm.errors)}", flush=True)
+            before = database_counters(database_url)
+            drop = drive(
+                base,
+                world["variant_id"],
+                world["buyers"],
+                concurrency=args.concurrency,
+                seconds=args.seconds,
+                label="drop",
+            )
+            during = database_counters(database_url) - before
+            trivial = load(
+                f"{base}/livez",
+                total=args.trivial_requests,
+                concurrency=args.concurrency,
+                seconds=60,
+            )
+        truth = json.loads(
+            manage(
+                "shell",
+                "-c",
+                TRUTH.format(variant_id=world["variant_id"], buyer=BUYER_PREFIX),
+                env=env,
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+    row_1 = row_update_rate(database_url, total=args.row_updates, connections=1, seconds=30)
+    row_4 = row_update_rate(database_url, total=args.row_updates, connections=4, seconds=30)
+    row = max(row_1, row_4)
+
+    left = truth["quantity"] - truth["allocated"]
+    oversold = max(0, truth["allocated"] - args.units, truth["units_ordered"] - args.units)
+    oversold += truth["rows_over_allocated"]
+    undersold = max(0, left) if drop.refused_for_stock else 0
+    ratio_trivial = drop.orders_per_s / trivial.per_second if trivial.per_second else float("nan")
+    ratio_row = drop.orders_per_s / row if row else float("nan")
+
+    def ms(values: list[float]) -> str:
+        return f"{percentile(values, 50):7.1f} / {percentile(values, 99):7.1f} ms"
+
+    print()
+    print(
+        f"{'buyers served':<32} {drop.buyers_done} of {len(world['buyers'])} in {drop.seconds:.1f} s "
+        f"({drop.buyers_done / drop.seconds:.1f} buyers/s)"
+    )
+    print(
+        f"{'orders (HTTP)':<32} {drop.orders}, the last at {drop.selling_seconds:.1f} s "
+        f"-> {drop.orders_per_s:.1f} orders/s"
+    )
+    print(f"{'checkout quote+pay p50 / p99':<32} {ms(drop.buy_ms)}  (buyers with an order)")
+    print(f"{'  quote alone p50 / p99':<32} {ms(drop.quote_ms)}  ({len(drop.quote_ms)} quotes)")
+    print(f"{'  pay alone p50 / p99':<32} {ms(drop.pay_ms)}  ({len(drop.pay_ms)} payments)")
+    print(f"{'  refused buyers p50 / p99':<32} {ms(drop.refused_ms)}")
+    print(f"{'refused for stock':<32} {drop.refused_for_stock} {dict(drop.refused)}")
+    print(f"{'errors':<32} {sum(drop.errors.values())} {dict(drop.errors)}")
+    print(f"{'HTTP statuses':<32} {dict(sorted(drop.statuses.items()))}")
+    print(
+        f"{'database: orders / units':<32} {truth['orders']} orders {truth['orders_by_status']}, "
+        f"{truth['units_ordered']} units ordered, {truth['buyers_with_orders']} buyers"
+    )
+    print(
+        f"{'database: stock':<32} quantity {truth['quantity']}, allocated {truth['allocated']}, "
+        f"left {left}; rows over-allocated {truth['rows_over_allocated']}"
+    )
+    print(f"{'database: checkouts':<32} {truth['checkouts_by_status']}")
+    print(f"{'database: payments':<32} {truth['payments_by_status']}")
+    per_buyer = max(drop.buyers_done, 1)
+    print(
+        f"{'database: during the drop':<32} {during['transactions']} transactions "
+        f"({during['rollbacks']} rolled back), {during['sessions']} connections opened; "
+        f"per buyer {during['transactions'] / per_buyer:.1f} and "
+        f"{during['sessions'] / per_buyer:.1f}"
+    )
+    print(f"{'oversold / undersold':<32} {oversold} / {undersold}")
+    print(trivial.line("trivial /livez"))
+    print(f"{'row UPDATE (1 / 4 connections)':<32} {row_1:.0f} / {row_4:.0f} per s")
+    print(f"{'backends':<32} {backends}")
+    print(
+        f"drop: orders_per_s={drop.orders_per_s:.1f} p99_ms={percentile(drop.buy_ms, 99):.1f} "
+        f"oversold={oversold} undersold={undersold} ratio_vs_trivial={ratio_trivial:.2f} "
+        f"ratio_vs_row={ratio_row:.3f}"
+    )
+    if oversold or undersold or drop.errors or truth["orders"] != drop.orders:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
