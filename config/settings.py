@@ -118,11 +118,23 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------
 if os.environ.get("DATABASE_URL"):
+    # Under an ASGI server every request runs in a thread of its own, so persistent
+    # per-thread connections (CONN_MAX_AGE > 0) pile up until PostgreSQL refuses new ones.
+    # The default is a connection per request; DB_POOL_MAX_SIZE turns on psycopg's pool (a
+    # bounded number of connections per process, shared by its threads), the setting to use
+    # under load.
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+            os.environ["DATABASE_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))
         )
     }
+    if os.environ.get("DB_POOL_MAX_SIZE"):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ["DB_POOL_MAX_SIZE"]),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -159,15 +159,15 @@ def cart_item_count(*, cart: Cart | None) -> int:
     return sum(cart.lines.values_list("quantity", flat=True))
 
 
-def _variants(ids: Iterable[int]) -> dict[int, Variant]:
-    qs = (
-        Variant.objects.select_related("product__shop", "shop")
-        .prefetch_related(
+def _variants(ids: Iterable[int], *, for_display: bool = True) -> dict[int, Variant]:
+    qs = Variant.objects.select_related("product__shop", "shop").filter(
+        pk__in=list(ids), product__status=ProductStatus.ACTIVE
+    )
+    if for_display:
+        qs = qs.prefetch_related(
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch("product__translations", queryset=ProductTranslation.objects.all()),
         )
-        .filter(pk__in=list(ids), product__status=ProductStatus.ACTIVE)
-    )
     return {v.pk: v for v in qs}
 
 
@@ -188,6 +188,7 @@ def quote_build(
     lines: list[tuple[int, int, int | None]] | list[CartLine],
     shipping: dict[str, int] | None = None,
     holder: str | None = None,
+    for_display: bool = True,
 ) -> Quote:
     """Price ``lines`` — (variant id, quantity, post id) or cart lines — grouped by shop.
 
@@ -195,6 +196,8 @@ def quote_build(
     translations; stock; shipping methods. A shop's method is the one in ``shipping`` (shop id
     as a string -> method id) when it still offers it, else its first (cheapest) one.
     ``holder``'s own reservations count as available to it (see ``reservation_owner``).
+    Without ``for_display`` the images and translations are not loaded (titles then come in the
+    shop's own language).
     """
     shipping = shipping or {}
     rows: list[tuple[int, int, int | None, int | None]] = []
@@ -203,7 +206,7 @@ def quote_build(
             rows.append((line.variant_id, line.quantity, line.post_id, line.pk))
         else:
             rows.append((int(line[0]), int(line[1]), line[2] if len(line) > 2 else None, None))
-    variants = _variants(row[0] for row in rows)
+    variants = _variants((row[0] for row in rows), for_display=for_display)
     available = stock_available_for_variants(variant_ids=[row[0] for row in rows], owner=holder)
     by_shop: dict[int, ShopQuote] = {}
     quote = Quote()

@@ -53,7 +53,7 @@ from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
 from plaza.inventory.exceptions import InsufficientStock
 from plaza.inventory.selectors import stock_available_for_variants
-from plaza.inventory.services import stock_release, stock_reserve
+from plaza.inventory.services import stock_allocate, stock_release, stock_reserve
 from plaza.orders.services import order_attach_payment, order_mark_paid, order_place
 from plaza.payments.models import Payment, PaymentStatus
 from plaza.payments.selectors import access_payment_method, payment_provider_default
@@ -410,7 +410,10 @@ def checkout_complete(
         return _replay(existing, request_hash, return_url)
 
     quote = quote_build(
-        lines=_lines_from(cart, lines), shipping=shipping, holder=reservation_owner(buyer)
+        lines=_lines_from(cart, lines),
+        shipping=shipping,
+        holder=reservation_owner(buyer),
+        for_display=False,
     )
     if quote.is_empty and not quote.unavailable:
         raise ValidationError(_("Your cart is empty."), field="lines")
@@ -551,7 +554,11 @@ def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None)
 def _place_orders(checkout: Checkout) -> Checkout:
     try:
         with transaction.atomic():
-            checkout = Checkout.objects.select_for_update().get(pk=checkout.pk)
+            checkout = (
+                Checkout.objects.select_for_update(of=("self",))
+                .select_related("buyer")
+                .get(pk=checkout.pk)
+            )
             if checkout.status in (CheckoutStatus.COMPLETED, CheckoutStatus.FAILED):
                 return checkout
             bought: dict[int, int] = {}
@@ -568,7 +575,7 @@ def _place_orders(checkout: Checkout) -> Checkout:
                     idempotency_key=f"checkout-{checkout.uid.hex}-{part.shop_id}",
                     attribution=checkout.attribution,
                     post_id=checkout.post_id,
-                    reservation_owner=reservation_owner(checkout.buyer),
+                    allocate=False,  # below, last, for every shop at once
                 )
                 if order.total != part.total:
                     raise CheckoutStale(
@@ -589,10 +596,19 @@ def _place_orders(checkout: Checkout) -> Checkout:
                     user=checkout.buyer,
                     data={k: v for k, v in checkout.address.items() if not k.startswith("_")},
                 )
-            stock_release(owner=reservation_owner(checkout.buyer))  # what was held and not bought
             checkout.status = CheckoutStatus.COMPLETED
             checkout.completed_at = timezone.now()
-            checkout.save(update_fields=["status", "completed_at", "updated_at"])
+            fields = ["status", "completed_at", "updated_at"]
+            if not checkout.save_card:  # the token is needed after commit only to save the card
+                checkout.payment_token = ""
+                fields.append("payment_token")
+            checkout.save(update_fields=fields)
+            # Last: the stock rows stay locked only until the commit that follows. One call for
+            # every shop's lines locks the rows in one primary-key order (no deadlock between
+            # carts), turns the buyer's holds into the allocation and gives back what they held
+            # and did not buy.
+            stock_allocate(lines=bought, owner=reservation_owner(checkout.buyer))
+            stock_release(owner=reservation_owner(checkout.buyer))
     except (InsufficientStock, CheckoutStale) as exc:
         changes = getattr(exc, "changes", [exc.message])
         _fail(
@@ -627,7 +643,7 @@ def _after_completion(checkout: Checkout) -> None:
             )
         except DomainError as exc:
             logger.info("checkout %s: the card was not saved: %s", checkout.uid, exc)
-    Checkout.objects.filter(pk=checkout.pk).update(payment_token="")
+        Checkout.objects.filter(pk=checkout.pk).update(payment_token="")
 
 
 def checkout_next_action(*, checkout: Checkout) -> tuple[CheckoutPart, Payment] | None:

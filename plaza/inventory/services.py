@@ -146,6 +146,19 @@ def _short_error(short: list[int], now: datetime, owner: str | None = None) -> I
     return InsufficientStock(available, labels)
 
 
+def _take_holds(owner: str, stock_ids: list[int]) -> dict[int, int]:
+    """Delete the owner's reservations on these (locked) stock rows, leaving ``Stock.reserved``
+    for the caller to lower. Returns stock id -> units held."""
+    held = dict(
+        Reservation.objects.filter(owner=owner, stock_id__in=stock_ids).values_list(
+            "stock_id", "quantity"
+        )
+    )
+    if held:
+        Reservation.objects.filter(owner=owner, stock_id__in=list(held)).delete()
+    return held
+
+
 def _release_owner(owner: str, stock_ids: list[int]) -> dict[int, int]:
     """Delete the owner's reservations on these (locked) stock rows and give their units back.
     Returns stock id -> units released."""
@@ -263,22 +276,24 @@ def stock_allocate(*, lines: Mapping[int, int], owner: str | None = None) -> Non
     """
     lines = _clean_lines(lines)
     now = timezone.now()
-    stock_ids = _stock_rows_in_pk_order(lines)
-    short: list[int] = [variant_id for variant_id in lines if variant_id not in stock_ids]
+    held: dict[int, int] = {}
     if owner:
-        list(
-            Stock.objects.select_for_update()
-            .filter(pk__in=list(stock_ids.values()))
-            .order_by("pk")
-            .values_list("pk")
+        # Lock the rows first (stock before reservations), then take the owner's holds off them.
+        rows = Stock.objects.select_for_update(of=("self",)).filter(
+            variant_id__in=list(lines), location__is_default=True
         )
-        _release_owner(owner, list(stock_ids.values()))
+        stock_ids = dict(rows.order_by("pk").values_list("variant_id", "pk"))
+        held = _take_holds(owner, list(stock_ids.values()))
+    else:
+        stock_ids = _stock_rows_in_pk_order(lines)
+    short: list[int] = [variant_id for variant_id in lines if variant_id not in stock_ids]
     for variant_id, stock_id in sorted(stock_ids.items(), key=lambda item: item[1]):
-        n = lines[variant_id]
+        n, own = lines[variant_id], held.get(stock_id, 0)
         for attempt in range(2):
+            # The owner's hold on this row becomes part of the allocation: one UPDATE for both.
             updated = Stock.objects.filter(
-                pk=stock_id, quantity__gte=F("allocated") + F("reserved") + n
-            ).update(allocated=F("allocated") + n)
+                pk=stock_id, quantity__gte=F("allocated") + F("reserved") - own + n
+            ).update(allocated=F("allocated") + n, reserved=F("reserved") - own)
             if updated or attempt or not _reclaim_expired_locked(stock_id, now):
                 break
         if not updated:

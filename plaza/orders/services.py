@@ -193,10 +193,13 @@ def order_place(
     post_id: int | None = None,
     discount_amount: int = 0,
     reservation_owner: str | None = None,
+    allocate: bool = True,
 ) -> Order:
     """Place one shop's order: validate, price from the variants' current prices, allocate
     stock, store the order, its lines and a "placed" event — all in one transaction. With
     ``reservation_owner``, the units that holder reserved become the order's allocation.
+    ``allocate=False`` is for a caller that allocates the same lines itself, later in the same
+    transaction (checkout does, last, so the stock rows stay locked for the shortest time).
 
     The same ``idempotency_key`` for the same buyer returns the order placed with it, without
     allocating again. Raises ValidationError for bad input (variants of another shop or not for
@@ -240,6 +243,7 @@ def order_place(
                 attribution_data=attribution_data,
                 post_id=post_id,
                 reservation_owner=reservation_owner,
+                allocate=allocate,
             )
     except IntegrityError:
         # A concurrent retry with the same key won the race: its order is the answer.
@@ -248,9 +252,16 @@ def order_place(
             if existing is not None:
                 return existing
         raise
-    # robust: a mail server that is down must not turn a placed order into an error page.
-    transaction.on_commit(lambda: order_send_placed_emails(order_id=order.pk), robust=True)
+    # A task: with a broker the mails leave from a worker, not from the shopper's request.
+    # robust: a mail server (or broker) that is down must not turn a placed order into an error.
+    transaction.on_commit(lambda: _send_placed_emails_later(order.pk), robust=True)
     return order
+
+
+def _send_placed_emails_later(order_id: int) -> None:
+    from plaza.orders.tasks import order_send_placed_emails as task
+
+    task.delay(order_id)
 
 
 def _place(
@@ -267,6 +278,7 @@ def _place(
     attribution_data: dict,
     post_id: int | None,
     reservation_owner: str | None = None,
+    allocate: bool = True,
 ) -> Order:
     variants = {
         v.pk: v
@@ -287,8 +299,9 @@ def _place(
     total = subtotal + shipping_amount - discount_amount
     if total > MAX_AMOUNT:
         raise ValidationError(_("This order is too large."), field="lines")
-    # InsufficientStock leaves the atomic block: nothing stays.
-    stock_allocate(lines=quantities, owner=reservation_owner)
+    if allocate:
+        # InsufficientStock leaves the atomic block: nothing stays.
+        stock_allocate(lines=quantities, owner=reservation_owner)
     order = None
     for _attempt in range(5):
         try:

@@ -27,6 +27,7 @@ from plaza.checkout.tests.factories import buy_now, pay_cart, seal_for
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.inventory.selectors import stock_level_for_variant
 from plaza.orders.models import Order, OrderStatus
+from plaza.orders.tests.factories import ADDRESS
 from plaza.payments.models import Payment, PaymentMethod, PaymentStatus
 from plaza.payments.tests.factories import DECLINED, THREE_D_SECURE
 
@@ -417,3 +418,36 @@ def test_a_hold_that_cannot_be_made_holds_nothing(shopper, other_owner, sneaker)
     checkout_hold(buyer=other_owner, lines=[(variant.pk, 2)])
     assert checkout_hold(buyer=shopper, lines=[(variant.pk, 2)]) is None
     assert stock_level_for_variant(variant_id=variant.pk).reserved == 2
+
+
+# Statements of one returning shopper's "Buy now" after the hold, as the test database sees them
+# (each short transaction of the services shows as a SAVEPOINT pair here, BEGIN/COMMIT in
+# production): pricing and the saved address and card 6; the checkout rows 4; authorising 14
+# (payments' three-step protocol: pending row and event, provider call, answer); placing the
+# order with its stock, payment and lines 30; capturing and marking it paid 18. Most of what is
+# left is the payment protocol's bookkeeping: a one-step sale would remove the capture half.
+ONE_CHECKOUT_QUERIES = 73
+
+
+def test_one_checkout_costs_a_pinned_number_of_queries(shopper, sneaker, django_assert_num_queries):
+    # given: a returning shopper with a saved address and card, the units held
+    from plaza.accounts.services import address_create
+    from plaza.payments.services import payment_method_save
+    from plaza.payments.tests.factories import card_token
+
+    address = address_create(user=shopper, data=ADDRESS)
+    card = payment_method_save(user=shopper, token=card_token())
+    lines = [(first_variant(sneaker).pk, 1, None)]
+    checkout_hold(buyer=shopper, lines=lines)
+    seal = seal_for(lines=lines)
+    # when / then
+    with django_assert_num_queries(ONE_CHECKOUT_QUERIES):
+        checkout = checkout_complete(
+            buyer=shopper,
+            idempotency_key="pinned",
+            seal=seal,
+            lines=lines,
+            address=AddressChoice(address_id=address.pk),
+            payment=PaymentChoice(method_id=card.pk),
+        )
+    assert checkout.status == CheckoutStatus.COMPLETED
