@@ -24,13 +24,16 @@ def register_personal_data() -> None:
             "first_name",
             "last_name",
             "language",
+            "handle",
+            "bio",
             "last_login",
             "date_joined",
         ],
         user_lookup="pk",
         erasure=Erasure.ANONYMISE,
-        note="Orders and posts refer to the row: blank the names, replace the e-mail with a "
-        "unique placeholder, make the password unusable and deactivate the account.",
+        note="Orders and posts refer to the row: blank the names and the bio, clear the handle "
+        "(the public profile goes), replace the e-mail with a unique placeholder, make the "
+        "password unusable and deactivate the account.",
     )
     register(
         "accounts.Address",

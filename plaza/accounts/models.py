@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from plaza.core.countries import country_name
 from plaza.core.models import TimeStampedModel
 
+HANDLE_MIN_LENGTH = 3
+HANDLE_MAX_LENGTH = 30
+BIO_MAX_LENGTH = 300
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -40,6 +44,11 @@ class User(AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    # The public name of the person's profile (/@<handle>/): 3-30 of a-z 0-9 _ . stored lowercase,
+    # unique whatever the case; null until the person first needs a profile (see
+    # accounts.services.user_handle_ensure).
+    handle = models.CharField(_("handle"), max_length=HANDLE_MAX_LENGTH, null=True, blank=True)
+    bio = models.TextField(_("bio"), max_length=BIO_MAX_LENGTH, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -49,6 +58,15 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # The format check allows lowercase only, so a plain unique index (which also serves
+            # the lookups by handle) is unique whatever the case people type.
+            models.UniqueConstraint(fields=["handle"], name="user_handle_unique"),
+            models.CheckConstraint(
+                condition=Q(handle__isnull=True) | Q(handle__regex=r"^[a-z0-9_.]{3,30}$"),
+                name="user_handle_format",
+            ),
+        ]
 
     def __str__(self):
         return self.display_name or self.email
@@ -143,7 +161,9 @@ class Invitation(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return (
-            self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
         )
 
 

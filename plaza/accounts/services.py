@@ -3,6 +3,7 @@ import hmac
 import logging
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from plaza.accounts.models import (
+    BIO_MAX_LENGTH,
+    HANDLE_MAX_LENGTH,
+    HANDLE_MIN_LENGTH,
     Address,
     ApiToken,
     Invitation,
@@ -57,7 +61,8 @@ def shop_create(
         raise ValidationError(_("Give the shop a name."), field="name")
     if not _SLUG_RE.match(slug or ""):
         raise ValidationError(
-            _("The shop's web address may use lowercase letters, digits and dashes only."), field="slug"
+            _("The shop's web address may use lowercase letters, digits and dashes only."),
+            field="slug",
         )
     currency = (currency or "").upper()
     if not currency_is_valid(currency):
@@ -79,7 +84,9 @@ def shop_create(
 
 
 @transaction.atomic
-def shop_update(*, shop: Shop, name: str, description: str, language: str, contact_email: str) -> Shop:
+def shop_update(
+    *, shop: Shop, name: str, description: str, language: str, contact_email: str
+) -> Shop:
     """Update what a shop says about itself. The currency never changes once set."""
     if not (name or "").strip():
         raise ValidationError(_("Give the shop a name."), field="name")
@@ -275,16 +282,182 @@ def shop_set_tax_rate(*, shop: Shop, tax_rate_bp: int) -> Shop:
     return shop
 
 
-def user_profile_update(*, user: User, display_name: str, language: str) -> User:
+def user_profile_update(
+    *,
+    user: User,
+    display_name: str,
+    language: str,
+    handle: str | None = None,
+    bio: str | None = None,
+) -> User:
+    """Save what the person says about themself. ``handle`` and ``bio`` change only when given
+    (None leaves them as they are); every field is checked before anything is saved."""
     if language and not _language_is_valid(language):
         raise ValidationError(_("Unknown language code."), field="language")
-    user.display_name = (display_name or "").strip()[:80]
-    user.language = language or ""
-    user.save(update_fields=["display_name", "language"])
+    clean_bio = _bio_clean(bio) if bio is not None else None
+    new_handle = handle_validate(handle=handle) if handle is not None else None
+    if new_handle is not None and new_handle != user.handle:
+        _handle_check_free(new_handle, user=user)
+    changes = {"display_name": (display_name or "").strip()[:80], "language": language or ""}
+    if clean_bio is not None:
+        changes["bio"] = clean_bio
+    if new_handle is not None and new_handle != user.handle:
+        changes["handle"] = new_handle
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(**changes)
+    except IntegrityError:
+        # Another person took the handle between the check and the save.
+        raise _handle_taken(new_handle) from None
+    for field, value in changes.items():
+        setattr(user, field, value)
     return user
 
 
-ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+# --- handles and bios ------------------------------------------------------------------
+
+_HANDLE_RE = re.compile(r"^[a-z0-9_.]+$")
+_HANDLE_STRIP_RE = re.compile(r"[^a-z0-9_.]+")
+
+
+def _handle_taken(handle: str | None) -> Conflict:
+    return Conflict(
+        _("@%(handle)s is taken. Try another one.") % {"handle": handle}, field="handle"
+    )
+
+
+def _handle_check_free(handle: str, *, user: User) -> None:
+    if User.objects.filter(handle=handle).exclude(pk=user.pk).exists():
+        raise _handle_taken(handle)
+
+
+def handle_validate(*, handle: str) -> str:
+    """The handle as stored (lowercase, without a leading "@"), or a translated ValidationError:
+    3 to 30 characters of a-z, 0-9, "_" and "."."""
+    value = (handle or "").strip().lstrip("@").lower()
+    if len(value) < HANDLE_MIN_LENGTH:
+        raise ValidationError(
+            _("A handle has at least %(min)s characters.") % {"min": HANDLE_MIN_LENGTH},
+            field="handle",
+        )
+    if len(value) > HANDLE_MAX_LENGTH:
+        raise ValidationError(
+            _("A handle has at most %(max)s characters.") % {"max": HANDLE_MAX_LENGTH},
+            field="handle",
+        )
+    if not _HANDLE_RE.match(value):
+        raise ValidationError(
+            _('A handle may use only the letters a to z, digits, "_" and ".".'), field="handle"
+        )
+    return value
+
+
+@transaction.atomic
+def user_handle_set(*, user: User, handle: str) -> User:
+    """Give the person the handle, or a translated error: ValidationError for its form,
+    Conflict when somebody else has it (in any case)."""
+    value = handle_validate(handle=handle)
+    if value == user.handle:
+        return user
+    _handle_check_free(value, user=user)
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(handle=value)
+    except IntegrityError:
+        raise _handle_taken(value) from None
+    user.handle = value
+    return user
+
+
+def _handle_base(user: User) -> str:
+    """A handle made from the display name, else the e-mail's local part: accents dropped,
+    lowercase, other characters removed; "user" when nothing is left."""
+    for source in (user.display_name, (user.email or "").split("@")[0]):
+        ascii_text = (
+            unicodedata.normalize("NFKD", source or "").encode("ascii", "ignore").decode().lower()
+        )
+        base = _HANDLE_STRIP_RE.sub("", ascii_text.replace(" ", "_")).strip("._")
+        if len(base) >= HANDLE_MIN_LENGTH:
+            return base[: HANDLE_MAX_LENGTH - 4]
+    return "user"
+
+
+def _handle_first_free(base: str, *, attempt: int = 0) -> str:
+    """``base``, else ``base`` followed by the smallest number that makes it free. After a lost
+    race (``attempt`` > 0), a random number instead, in a wider range each time, so that people
+    racing for the same name stop picking the same next number."""
+    taken = set(User.objects.filter(handle__startswith=base).values_list("handle", flat=True))
+    if attempt == 0:
+        if base not in taken:
+            return base
+        number = 2
+        while f"{base}{number}" in taken:
+            number += 1
+        return f"{base}{number}"[:HANDLE_MAX_LENGTH]
+    for _try in range(50):
+        candidate = f"{base}{secrets.randbelow(10 ** (attempt + 1)) + 2}"[:HANDLE_MAX_LENGTH]
+        if candidate not in taken:
+            return candidate
+    return f"{base}{secrets.randbelow(10**4)}"[:HANDLE_MAX_LENGTH]
+
+
+HANDLE_ATTEMPTS = 8
+
+
+def user_handle_ensure(*, user: User) -> User:
+    """Give the person a handle the first time they need a profile (they post, follow, comment,
+    or open their account page): from their display name or e-mail, made unique with a number.
+    A person who has one keeps it; no query then.
+
+    Safe under concurrency: the handle is set with one conditional UPDATE (``handle IS NULL``),
+    so two requests of the same person set it once; the unique index decides between two people
+    who would get the same handle, and the loser tries again with a random number.
+    """
+    if user.handle:
+        return user
+    base = _handle_base(user)
+    for attempt in range(HANDLE_ATTEMPTS):
+        candidate = _handle_first_free(base, attempt=attempt)
+        try:
+            with transaction.atomic():
+                updated = User.objects.filter(pk=user.pk, handle__isnull=True).update(
+                    handle=candidate
+                )
+        except IntegrityError:
+            continue
+        if updated:
+            user.handle = candidate
+        else:
+            user.refresh_from_db(fields=["handle"])
+        return user
+    raise Conflict(_("Choose a handle on your account page first."), field="handle")
+
+
+def _bio_clean(bio: str) -> str:
+    """Plain text as typed, without control characters other than line breaks."""
+    text = (bio or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    if len(text) > BIO_MAX_LENGTH:
+        raise ValidationError(
+            _("A bio has at most %(max)s characters (this one has %(n)s).")
+            % {"max": BIO_MAX_LENGTH, "n": len(text)},
+            field="bio",
+        )
+    return text
+
+
+ADDRESS_FIELDS = (
+    "full_name",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+)
 
 
 def _address_clean(data: dict) -> dict:

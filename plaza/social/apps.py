@@ -12,8 +12,9 @@ class SocialConfig(AppConfig):
 
 
 def register_personal_data() -> None:
-    """Invariant 6: what the social models hold about a person. Posts belong to their shop; only
-    the link to the staff member who wrote one is about that person."""
+    """Invariant 6: what the social models hold about a person. A shop's posts belong to the
+    shop; only the link to the staff member who wrote one is about that person. A creator's posts
+    are the person's own."""
     from plaza.core.personal_data import Erasure, register
 
     register(
@@ -45,10 +46,19 @@ def register_personal_data() -> None:
         erasure=Erasure.DELETE,
     )
     register(
+        "social.UserFollow",
+        fields=["followed", "created_at"],
+        user_lookup="follower",
+        erasure=Erasure.DELETE,
+        note="Erased by social.services.user_social_data_erase, which also deletes the follows "
+        "of the person by others (their followers).",
+    )
+    register(
         "social.Post",
-        fields=["author"],
+        fields=["author", "caption"],
         user_lookup="author",
         erasure=Erasure.ANONYMISE,
-        note="The post is the shop's and stays; the link to the staff member who wrote it is "
-        "cleared.",
+        note="A shop's post stays with the shop; the link to the staff member who wrote it is "
+        "cleared. A creator's post (no shop) is the person's own: deleted with its media by "
+        "social.services.user_social_data_erase.",
     )

@@ -1,4 +1,9 @@
-"""Shoppable posts of shops and what people do with them: follow, like, save, comment.
+"""Shoppable posts of shops and of creators, and what people do with them: follow, like, save,
+comment.
+
+A post belongs to a shop (``shop`` set; ``author`` is the staff member who wrote it) or to a
+person, a creator (``shop`` null, ``author`` the creator): the database refuses a post with
+neither.
 
 A post is visible to shoppers when its status is published or scheduled and its ``publish_at``
 has come: every read filters on ``publish_at <= now`` (see ``selectors.post_list_visible``), so a
@@ -9,7 +14,7 @@ they count.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +48,34 @@ class Follow(models.Model):
         return f"{self.user_id} -> {self.shop_id}"
 
 
+class UserFollow(models.Model):
+    """A person following another person: the creator's posts show in their Following feed."""
+
+    follower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_follows"
+    )
+    followed = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_followers"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person follow")
+        verbose_name_plural = _("person follows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follower", "followed"], name="user_follow_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(follower=F("followed")), name="user_follow_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["followed", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.follower_id} -> @{self.followed_id}"
+
+
 class PostStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SCHEDULED = "scheduled", _("Scheduled")
@@ -68,11 +101,25 @@ class Hashtag(models.Model):
         return f"#{self.tag}"
 
 
+def delete_creator_posts_else_set_null(collector, field, sub_objs, using):
+    """``on_delete`` of ``Post.author``: a creator's own posts go with the person; a shop's posts
+    stay with the shop, without the link to the staff member who wrote them."""
+    creator_posts = [post for post in sub_objs if post.shop_id is None]
+    shop_posts = [post for post in sub_objs if post.shop_id is not None]
+    if creator_posts:
+        models.CASCADE(collector, field, creator_posts, using)
+    if shop_posts:
+        collector.add_field_update(field, None, shop_posts)
+
+
 class Post(TimeStampedModel):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="posts")
+    # Null for a creator's post: the post is the author's.
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="posts"
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=delete_creator_posts_else_set_null,
         null=True,
         blank=True,
         related_name="social_posts",
@@ -102,14 +149,25 @@ class Post(TimeStampedModel):
                 condition=Q(like_count__gte=0) & Q(comment_count__gte=0) & Q(save_count__gte=0),
                 name="post_counters_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(shop__isnull=False) | Q(author__isnull=False),
+                name="post_has_shop_or_author",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-publish_at"]),
             models.Index(fields=["shop", "status", "-publish_at"]),
+            models.Index(fields=["author", "status", "-publish_at"]),
         ]
 
     def __str__(self):
-        return f"{self.shop_id}#{self.pk} {self.caption[:40]}"
+        owner = self.shop_id if self.shop_id else f"@{self.author_id}"
+        return f"{owner}#{self.pk} {self.caption[:40]}"
+
+    @property
+    def is_creator_post(self) -> bool:
+        """The post is a person's (a creator's), not a shop's."""
+        return self.shop_id is None
 
     def is_visible(self, now=None) -> bool:
         """Shoppers see the post: published or scheduled, and its time has come."""
@@ -133,7 +191,9 @@ class MediaKind(models.TextChoices):
 
 
 def post_media_path(instance: "PostMedia", filename: str) -> str:
-    return f"posts/{instance.post.shop_id}/{instance.post_id}/{filename}"
+    post = instance.post
+    owner = post.shop_id if post.shop_id else f"u{post.author_id}"
+    return f"posts/{owner}/{instance.post_id}/{filename}"
 
 
 class PostMedia(models.Model):
@@ -178,7 +238,7 @@ class PostMedia(models.Model):
 
 
 class ProductTag(models.Model):
-    """A product of the posting shop, pinned on one of the post's media at (x, y): fractions of
+    """A product of the posting shop (any shop's product on sale, on a creator's post), pinned on one of the post's media at (x, y): fractions of
     the media's width and height from its top-left corner."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="tags")

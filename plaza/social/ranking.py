@@ -1,7 +1,7 @@
 """The "For you" ranking. The rule is defined here, once, and nowhere else:
 
     score = (1 + likes + 2 × comments + 3 × saves) / (age_hours + 2) ** GRAVITY
-            × (FOLLOW_BOOST when the viewer follows the post's shop, else 1)
+            × (FOLLOW_BOOST when the viewer follows the post's shop or its author, else 1)
 
 - Engagement weighs a save (the shopper means to come back, often to buy) above a comment
   (a question, a conversation) above a like (a tap). The 1 lets a post nobody has reacted to yet
@@ -9,8 +9,9 @@
 - ``age_hours`` is the time since ``publish_at`` in hours, never negative. The 2 keeps a post of
   the last minutes from dividing by almost nothing; GRAVITY = 1.5 makes older posts sink: at equal
   engagement, a post of 2 hours outranks one of 10 hours by (12 / 4) ** 1.5 ≈ 5.2 times.
-- FOLLOW_BOOST = 2 doubles the score of posts of shops the viewer follows; anonymous viewers
-  follow none.
+- FOLLOW_BOOST = 2 doubles the score of posts whose shop the viewer follows, or whose author
+  (the creator of a creator's post, the staff member who wrote a shop's post) the viewer follows;
+  the boost applies once, even when the viewer follows both. Anonymous viewers follow none.
 - Candidates are the newest CANDIDATE_LIMIT visible posts (by ``publish_at``): the ranking runs
   in Python over that bounded set, in one light query. Equal scores go to the newer post, then to
   the higher id, so the order is total and stable.
@@ -29,12 +30,13 @@ LIKE_WEIGHT, COMMENT_WEIGHT, SAVE_WEIGHT = 1, 2, 3
 @dataclass(frozen=True, slots=True)
 class Candidate:
     post_id: int
-    shop_id: int
+    shop_id: int | None  # None for a creator's post
     publish_at: datetime
     like_count: int
     comment_count: int
     save_count: int
-    followed: bool = False  # the viewer follows the post's shop
+    followed: bool = False  # the viewer follows the post's shop or its author
+    author_id: int | None = None
 
 
 def post_score(*, likes: int, comments: int, saves: int, age_hours: float, followed: bool) -> float:

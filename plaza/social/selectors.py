@@ -5,9 +5,9 @@ Visibility: shoppers see a post when its status is published or scheduled and
 appears on time with no task run.
 
 Query cost: a page of cards costs the same number of queries whatever its length: the posts with
-their shop and the viewer's like, save and follow (``Exists`` annotations, no extra query), then one
-query each for the media, the product tags with their products, the products' images and the
-products' translations.
+their shop, their author and the viewer's like, save and follow (``Exists`` annotations, no extra
+query), then one query each for the media, the product tags with their products, the products'
+images and the products' translations.
 
 Share links: ``post_share_url`` is the post's address on SITE_URL with
 ``utm_source=plaza&utm_medium=share&utm_campaign=post-<id>``, so that analytics can tell visits
@@ -23,10 +23,12 @@ from django.db.models import (
     BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -41,6 +43,7 @@ from plaza.catalog.selectors import (
     LocalizedText,
     product_get_public_by_id,
     product_list_for_staff,
+    product_list_public,
     product_text,
 )
 from plaza.core.exceptions import NotFound
@@ -56,6 +59,7 @@ from plaza.social.models import (
     PostMedia,
     ProductTag,
     Save,
+    UserFollow,
 )
 from plaza.social.ranking import CANDIDATE_LIMIT, Candidate, rank
 
@@ -103,15 +107,29 @@ def post_list_visible(*, now: datetime | None = None) -> QuerySet[Post]:
     ).order_by("-publish_at", "-id")
 
 
+def _follows_poster(viewer: User) -> ExpressionWrapper:
+    """Whether the viewer follows who posted: the shop of a shop's post, the creator of a
+    creator's post."""
+    return ExpressionWrapper(
+        Q(Exists(Follow.objects.filter(shop=OuterRef("shop"), user=viewer)))
+        | Q(
+            Q(shop__isnull=True),
+            Exists(UserFollow.objects.filter(followed=OuterRef("author"), follower=viewer)),
+        ),
+        output_field=BooleanField(),
+    )
+
+
 def _with_viewer(qs: QuerySet[Post], viewer: User | None) -> QuerySet[Post]:
-    """``viewer_liked``, ``viewer_saved`` and ``viewer_follows`` on every post, in the same query."""
+    """``viewer_liked``, ``viewer_saved`` and ``viewer_follows`` (the post's shop, or for a
+    creator's post its creator) on every post, in the same query."""
     if not _is_viewer(viewer):
         false = Value(False, output_field=BooleanField())
         return qs.annotate(viewer_liked=false, viewer_saved=false, viewer_follows=false)
     return qs.annotate(
         viewer_liked=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)),
         viewer_saved=Exists(Save.objects.filter(post=OuterRef("pk"), user=viewer)),
-        viewer_follows=Exists(Follow.objects.filter(shop=OuterRef("shop"), user=viewer)),
+        viewer_follows=_follows_poster(viewer),
     )
 
 
@@ -132,7 +150,7 @@ def _with_card_relations(qs: QuerySet[Post], viewer: User | None) -> QuerySet[Po
     """What a post card shows, in a fixed number of queries."""
     return (
         _with_viewer(qs, viewer)
-        .select_related("shop")
+        .select_related("shop", "author")
         .prefetch_related(
             Prefetch("media", queryset=PostMedia.objects.order_by("position", "id")),
             Prefetch("tags", queryset=_tag_queryset()),
@@ -142,7 +160,7 @@ def _with_card_relations(qs: QuerySet[Post], viewer: User | None) -> QuerySet[Po
 
 def _with_grid_relations(qs: QuerySet[Post]) -> QuerySet[Post]:
     """What a grid tile shows: the first media (and whether there are more), the counts."""
-    return qs.select_related("shop").prefetch_related(
+    return qs.select_related("shop", "author").prefetch_related(
         Prefetch("media", queryset=PostMedia.objects.order_by("position", "id"))
     )
 
@@ -151,11 +169,16 @@ def _with_grid_relations(qs: QuerySet[Post]) -> QuerySet[Post]:
 
 
 def post_feed_following(*, viewer: User, page=1, now: datetime | None = None) -> PostPage:
-    """Posts of the shops the viewer follows, newest first. Nobody followed, nothing shown."""
+    """Posts of the shops and the creators the viewer follows, newest first. Nobody followed,
+    nothing shown."""
     if not _is_viewer(viewer):
         return PostPage(posts=[], number=1, next_number=None)
     qs = post_list_visible(now=now).filter(
-        shop__in=Follow.objects.filter(user=viewer).values("shop")
+        Q(shop__in=Follow.objects.filter(user=viewer).values("shop"))
+        | Q(
+            shop__isnull=True,
+            author__in=UserFollow.objects.filter(follower=viewer).values("followed"),
+        )
     )
     return _slice(_with_card_relations(qs, viewer), _page_number(page), FEED_PAGE_SIZE)
 
@@ -164,11 +187,27 @@ def post_feed_candidates(*, viewer: User | None, now: datetime | None = None) ->
     """The newest CANDIDATE_LIMIT visible posts, with what the ranking reads. One query."""
     qs = post_list_visible(now=now)
     if _is_viewer(viewer):
-        qs = qs.annotate(followed=Exists(Follow.objects.filter(shop=OuterRef("shop"), user=viewer)))
+        # The follow boost of the ranking: the viewer follows the post's shop or its author.
+        qs = qs.annotate(
+            followed=ExpressionWrapper(
+                Q(Exists(Follow.objects.filter(shop=OuterRef("shop"), user=viewer)))
+                | Q(
+                    Exists(UserFollow.objects.filter(followed=OuterRef("author"), follower=viewer))
+                ),
+                output_field=BooleanField(),
+            )
+        )
     else:
         qs = qs.annotate(followed=Value(False, output_field=BooleanField()))
     rows = qs.values_list(
-        "pk", "shop_id", "publish_at", "like_count", "comment_count", "save_count", "followed"
+        "pk",
+        "shop_id",
+        "publish_at",
+        "like_count",
+        "comment_count",
+        "save_count",
+        "followed",
+        "author_id",
     )[:CANDIDATE_LIMIT]
     return [Candidate(*row) for row in rows]
 
@@ -227,6 +266,12 @@ def post_list_for_shop(*, shop: Shop, page=1) -> PostPage:
     return _slice(_with_grid_relations(qs), _page_number(page), GRID_PAGE_SIZE)
 
 
+def post_list_for_user(*, user: User, page=1) -> PostPage:
+    """The person's own visible posts (creator posts), newest first, for their profile's grid."""
+    qs = post_list_visible().filter(shop__isnull=True, author=user)
+    return _slice(_with_grid_relations(qs), _page_number(page), GRID_PAGE_SIZE)
+
+
 @dataclass(frozen=True)
 class ShopSocial:
     shop: Shop
@@ -250,6 +295,58 @@ def shop_social_get(*, shop: Shop, viewer: User | None) -> ShopSocial:
         shop=shop,
         follower_count=row["follower_total"] or 0,
         post_count=row["post_total"] or 0,
+        viewer_follows=bool(row["viewer_follows"]),
+    )
+
+
+def user_get_by_handle(*, handle: str) -> User:
+    """The active person with the handle (any case, with or without "@"); NotFound otherwise."""
+    value = (handle or "").strip().lstrip("@").lower()
+    user = User.objects.filter(handle=value, is_active=True).first() if value else None
+    if user is None:
+        raise NotFound(_("This profile does not exist."))
+    return user
+
+
+@dataclass(frozen=True)
+class UserSocial:
+    """What a person's profile counts: their visible posts, followers and the people they
+    follow, and whether the viewer follows them."""
+
+    user: User
+    post_count: int
+    follower_count: int
+    following_count: int
+    viewer_follows: bool
+
+
+def user_social_get(*, user: User, viewer: User | None) -> UserSocial:
+    """Posts, followers and followings of a person, and whether the viewer follows them. One
+    query."""
+    visible = (
+        post_list_visible()
+        .filter(shop__isnull=True, author=OuterRef("pk"))
+        .order_by()
+        .values("author")
+    )
+    qs = User.objects.filter(pk=user.pk).annotate(
+        post_total=_count(visible),
+        follower_total=_count(
+            UserFollow.objects.filter(followed=OuterRef("pk")).order_by().values("followed")
+        ),
+        following_total=_count(
+            UserFollow.objects.filter(follower=OuterRef("pk")).order_by().values("follower")
+        ),
+        viewer_follows=Exists(UserFollow.objects.filter(followed=OuterRef("pk"), follower=viewer))
+        if _is_viewer(viewer)
+        else Value(False, output_field=BooleanField()),
+    )
+    row = qs.values("post_total", "follower_total", "following_total", "viewer_follows").get()
+    return UserSocial(
+        user=user,
+        post_count=row["post_total"] or 0,
+        follower_count=row["follower_total"] or 0,
+        following_count=row["following_total"] or 0,
         viewer_follows=bool(row["viewer_follows"]),
     )
 
@@ -291,11 +388,19 @@ def comment_get(*, post: Post, comment_id: int) -> Comment:
         raise NotFound(_("This comment does not exist.")) from None
 
 
-def user_is_shop_staff(*, user: User | None, shop_id: int) -> bool:
+def user_is_shop_staff(*, user: User | None, shop_id: int | None) -> bool:
     """Whether the user works for the shop (its staff moderate its comments). One query."""
-    if not _is_viewer(user):
+    if not _is_viewer(user) or shop_id is None:
         return False
     return Membership.objects.filter(shop_id=shop_id, user=user).exists()
+
+
+def user_can_moderate(*, user: User | None, post: Post) -> bool:
+    """Whether the user may delete any comment of the post: staff of its shop, or the creator of
+    a creator's post (no query then)."""
+    if post.shop_id is None:
+        return _is_viewer(user) and post.author_id == user.pk
+    return user_is_shop_staff(user=user, shop_id=post.shop_id)
 
 
 # --- the product sheet ---------------------------------------------------------------------
@@ -376,8 +481,12 @@ def access_shop_post(*, shop: Shop, post_id: int) -> Post:
         raise NotFound(_("This post does not exist.")) from None
 
 
-def product_list_taggable(*, shop: Shop, q: str = "", limit: int = 20) -> list[Product]:
-    """The shop's products that can be tagged (not archived), matching ``q``, newest first, with
-    their images and translations for the picker."""
-    qs = product_list_for_staff(shop=shop, q=q).exclude(status=ProductStatus.ARCHIVED)
+def product_list_taggable(*, shop: Shop | None, q: str = "", limit: int = 20) -> list[Product]:
+    """The products the composer may tag, matching ``q``, newest first, with their images and
+    translations for the picker: the shop's products that are not archived, or, for a creator's
+    post (``shop=None``), every shop's products on sale."""
+    if shop is None:
+        qs = product_list_public(q=q)
+    else:
+        qs = product_list_for_staff(shop=shop, q=q).exclude(status=ProductStatus.ARCHIVED)
     return list(qs[:limit])

@@ -1,5 +1,8 @@
-"""Every write of the social layer: posts and their media, product tags and hashtags; likes,
-saves, comments and follows.
+"""Every write of the social layer: posts (a shop's, or a creator's own) and their media, product
+tags and hashtags; likes, saves, comments; follows of shops and of people.
+
+A person gets a handle (``accounts.services.user_handle_ensure``) the first time they need a
+profile here: when they post as a creator, follow, or comment.
 
 Counters (``Post.like_count``, ``comment_count``, ``save_count``) change only here, with an
 ``F()`` update in the same transaction as the row they count, and only when that row was really
@@ -22,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from plaza.accounts.models import Membership, Shop, User
+from plaza.accounts.services import user_handle_ensure
 from plaza.catalog.models import Product, ProductStatus
 from plaza.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from plaza.social.hashtags import MAX_HASHTAGS_PER_POST, hashtag_list
@@ -39,6 +43,7 @@ from plaza.social.models import (
     PostStatus,
     ProductTag,
     Save,
+    UserFollow,
 )
 
 MAX_TAGS_PER_POST = 20
@@ -109,14 +114,22 @@ def _post_set_hashtags(post: Post) -> None:
 @transaction.atomic
 def post_create(
     *,
-    shop: Shop,
+    shop: Shop | None,
     author: User | None,
     caption: str,
     media: Sequence[UploadedFile],
     tags: Sequence[TagInput] = (),
 ) -> Post:
-    """A draft post of the shop with its media (1 to 10 photos, or one video), its hashtags and
-    its product tags, or a translated ValidationError and nothing stored."""
+    """A draft post with its media (1 to 10 photos, or one video), its hashtags and its product
+    tags, or a translated ValidationError and nothing stored.
+
+    With a shop, the post is the shop's (``author`` is the staff member writing it). Without
+    one, it is a creator's post: ``author`` is the creator, who gets a handle if they have none.
+    """
+    if shop is None:
+        if author is None:
+            raise ValidationError(_("A post needs a shop or an author."), field="author")
+        user_handle_ensure(user=author)
     caption = _clean_caption(caption)
     prepared = media_prepare(list(media))
     post = Post.objects.create(shop=shop, author=author, caption=caption)
@@ -208,7 +221,7 @@ def post_schedule(*, post: Post, publish_at: datetime) -> Post:
 @transaction.atomic
 def post_compose(
     *,
-    shop: Shop,
+    shop: Shop | None,
     author: User,
     caption: str,
     media: Sequence[UploadedFile],
@@ -217,7 +230,8 @@ def post_compose(
     publish_at: datetime | None = None,
 ) -> Post:
     """The composer's one step: create the post and publish it ``"now"``, at ``publish_at``
-    (``"schedule"``) or keep it as a ``"draft"``; all of it, or nothing."""
+    (``"schedule"``) or keep it as a ``"draft"``; all of it, or nothing. ``shop=None`` makes a
+    creator's post (see ``post_create``)."""
     if publish not in ("now", "schedule", "draft"):
         raise ValidationError(_("Choose when to publish."), field="publish")
     if publish == "schedule":
@@ -248,13 +262,18 @@ def post_delete(*, post: Post) -> None:
 def post_tag_product(
     *, post: Post, product: Product | None, x: float, y: float, media_index: int = 0
 ) -> ProductTag:
-    """Pin a product of the post's own shop on one of its media, at (x, y) in 0..1.
+    """Pin a product on one of the post's media, at (x, y) in 0..1. A shop's post tags the
+    shop's own products (not archived ones); a creator's post tags any shop's products on sale.
 
-    Refuses another shop's product, an archived one, a position off the media, a media number the
-    post does not have, the same product twice on one media, and a 21st tag. Locks the post row,
-    so that concurrent taggings cannot pass the limit together.
+    Refuses another shop's product on a shop's post, an archived one (on a creator's post, any
+    product not on sale), a position off the media, a media number the post does not have, the
+    same product twice on one media, and a 21st tag. Locks the post row, so that concurrent
+    taggings cannot pass the limit together.
     """
-    if product is None or product.shop_id != post.shop_id:
+    if post.shop_id is None:
+        if product is None or product.status != ProductStatus.ACTIVE:
+            raise ValidationError(_("Only products on sale in a shop can be tagged."), field="tags")
+    elif product is None or product.shop_id != post.shop_id:
         raise ValidationError(
             _("Only products of this shop can be tagged in its posts."), field="tags"
         )
@@ -371,6 +390,7 @@ def comment_create(*, post: Post, user: User, body: str, parent_id: int | None =
     stored as plain text, exactly as typed (it is escaped when shown)."""
     _check_visible(post)
     body = _clean_comment(body)
+    user_handle_ensure(user=user)  # the commenter's name links to their profile
     top_id = None
     if parent_id is not None:
         # Locked, so that the parent cannot be deleted under a reply being written.
@@ -390,11 +410,19 @@ def comment_create(*, post: Post, user: User, body: str, parent_id: int | None =
 
 @transaction.atomic
 def comment_delete(*, comment: Comment, by: User) -> int:
-    """Delete a comment (with its replies) as its author or as staff of the post's shop.
-    Returns how many comments went; a comment already gone counts 0."""
-    shop_id = Post.objects.filter(pk=comment.post_id).values_list("shop_id", flat=True).first()
-    if comment.user_id != by.pk and not (shop_id and _is_staff(shop_id=shop_id, user=by)):
-        raise PermissionDenied(_("Only its author or the shop can delete this comment."))
+    """Delete a comment (with its replies) as its author, as staff of the post's shop, or as the
+    creator of a creator's post. Returns how many comments went; a comment already gone counts
+    0."""
+    owner = Post.objects.filter(pk=comment.post_id).values("shop_id", "author_id").first() or {}
+    shop_id = owner.get("shop_id")
+    if comment.user_id != by.pk:
+        if shop_id is None and owner:
+            if owner["author_id"] != by.pk:
+                raise PermissionDenied(
+                    _("Only its author or the post's creator can delete this comment.")
+                )
+        elif not (shop_id and _is_staff(shop_id=shop_id, user=by)):
+            raise PermissionDenied(_("Only its author or the shop can delete this comment."))
     if not Comment.objects.select_for_update().filter(pk=comment.pk).exists():
         return 0
     _total, per_model = Comment.objects.filter(pk=comment.pk).delete()
@@ -410,6 +438,7 @@ def comment_delete(*, comment: Comment, by: User) -> int:
 @transaction.atomic
 def shop_follow(*, shop: Shop, user: User) -> bool:
     """Follow the shop; following again changes nothing. True when the follow is new."""
+    user_handle_ensure(user=user)
     return _insert_once(Follow, shop=shop, user=user)
 
 
@@ -420,14 +449,35 @@ def shop_unfollow(*, shop: Shop, user: User) -> bool:
     return bool(deleted)
 
 
+@transaction.atomic
+def user_follow(*, follower: User, followed: User) -> bool:
+    """Follow a person: their posts show in the follower's Following feed. Following again
+    changes nothing (the unique pair decides between concurrent requests); following oneself is
+    refused. True when the follow is new."""
+    if follower.pk == followed.pk:
+        raise ValidationError(_("You cannot follow yourself."), field="handle")
+    if not followed.is_active:
+        raise NotFound(_("This profile does not exist."))
+    user_handle_ensure(user=follower)
+    return _insert_once(UserFollow, follower=follower, followed=followed)
+
+
+@transaction.atomic
+def user_unfollow(*, follower: User, followed: User) -> bool:
+    """Stop following a person. True when there was a follow to remove."""
+    deleted, _rows = UserFollow.objects.filter(follower=follower, followed=followed).delete()
+    return bool(deleted)
+
+
 # --- personal data -------------------------------------------------------------------------
 
 
 @transaction.atomic
 def user_social_data_erase(*, user: User) -> None:
     """Erase what the social layer holds about a person (see SocialConfig.ready()): their likes,
-    saves and follows, their comments with the replies under them, keeping every post's counters
-    exact; the posts they wrote stay with their shop, without the link to them.
+    saves and follows (of shops and of people, both ways), their comments with the replies under
+    them, keeping every post's counters exact; their own creator posts (with their files); the
+    posts they wrote for a shop stay with the shop, without the link to them.
 
     The person's rows are locked first, so that a like or unlike racing with the erasure cannot
     be counted twice.
@@ -452,4 +502,8 @@ def user_social_data_erase(*, user: User) -> None:
             )
         )
     Follow.objects.filter(user=user).delete()
+    UserFollow.objects.filter(follower=user).delete()
+    UserFollow.objects.filter(followed=user).delete()
+    for post in Post.objects.filter(author=user, shop__isnull=True).prefetch_related("media"):
+        post_delete(post=post)
     Post.objects.filter(author=user).update(author=None)

@@ -27,7 +27,8 @@ def make_post(
     publish: str = "now",
     publish_at: datetime | None = None,
 ):
-    """A post of the shop with small photos (or a video), published now by default.
+    """A post of the shop with small photos (or a video), published now by default; with
+    ``shop=None``, a creator's post by ``author``.
 
     ``tags`` is a sequence of products (placed in the middle of the first photo) or TagInputs.
     """

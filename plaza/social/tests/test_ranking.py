@@ -78,3 +78,25 @@ def test_a_post_published_in_the_future_of_the_clock_counts_as_brand_new():
     assert post_score(likes=0, comments=0, saves=0, age_hours=-3, followed=False) == pytest.approx(
         1 / 2**1.5
     )
+
+
+def test_a_creator_post_whose_author_the_viewer_follows_gets_the_same_follow_boost():
+    # given a shop's post and a creator's post (no shop) of the same age and engagement; the
+    # selector marks ``followed`` when the viewer follows the post's shop or its author
+    shop_post = _candidate(1, hours=2, likes=3)
+    creator_post = Candidate(
+        post_id=2,
+        shop_id=None,
+        publish_at=NOW - timedelta(hours=4),
+        like_count=3,
+        comment_count=0,
+        save_count=0,
+        followed=True,
+        author_id=9,
+    )
+
+    # when
+    order = rank([shop_post, creator_post], now=NOW)
+
+    # then: 2 × 4 / 6^1.5 = 0.544 beats 4 / 4^1.5 = 0.5
+    assert order == [2, 1]
