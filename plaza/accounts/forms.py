@@ -29,6 +29,28 @@ class ProfileForm(forms.Form):
         help_text=_("Shown to the shops you buy from. Leave empty to use your e-mail's name."),
         widget=forms.TextInput(attrs={"maxlength": 80, "autocomplete": "nickname"}),
     )
+    handle = forms.CharField(
+        label=_("Handle"),
+        required=False,
+        strip=False,
+        help_text=_(
+            'Your public profile is at /@handle/. 3 to 30 letters a to z, digits, "_" and ".".'
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "maxlength": 31,
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    bio = forms.CharField(
+        label=_("Bio"),
+        required=False,
+        help_text=_("A few words on your profile, up to 300 characters. Plain text."),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+    )
     language = forms.CharField(label=_("Preferred language"), required=False)
 
     def __init__(self, *args, **kwargs):

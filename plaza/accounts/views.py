@@ -33,8 +33,13 @@ def profile(request):
         status = FORM_ERROR_STATUS
         if form.is_valid():
             try:
-                services.user_profile_update(user=user, **form.cleaned_data)
-            except ValidationError as error:
+                data = dict(form.cleaned_data)
+                # A form without the handle or bio field (an older page) leaves them as they are.
+                for field in ("handle", "bio"):
+                    if field not in request.POST:
+                        data[field] = None
+                services.user_profile_update(user=user, **data)
+            except DomainError as error:
                 add_domain_error(form, error)
                 status = error.status_code
             else:
@@ -49,7 +54,16 @@ def profile(request):
                     )
                 return response
     else:
-        form = ProfileForm(initial={"display_name": user.display_name, "language": user.language})
+        # Opening the account page is when a person first needs a profile: give them a handle.
+        services.user_handle_ensure(user=user)
+        form = ProfileForm(
+            initial={
+                "display_name": user.display_name,
+                "handle": user.handle,
+                "bio": user.bio,
+                "language": user.language,
+            }
+        )
     return render(request, "accounts/profile_update.html", {"form": form}, status=status)
 
 

@@ -1,5 +1,6 @@
-"""Forms of the back-office composer. They check the shape of the input; the rules (how many
-photos, which products, when) are the services' to decide."""
+"""Forms of the composer (a shop's, in the back office, and a creator's, at /me/posts/new/).
+They check the shape of the input; the rules (how many photos, which products, when) are the
+services' to decide."""
 
 import json
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,14 @@ class PostComposeForm(forms.Form):
     tz_offset = forms.IntegerField(
         required=False, min_value=-14 * 60, max_value=14 * 60, widget=forms.HiddenInput
     )
+
+    def __init__(self, *args, allow_draft: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_draft:
+            # A creator has no list of drafts to come back to: publish now or schedule.
+            self.fields["publish"].choices = [
+                (value, label) for value, label in self.PUBLISH_CHOICES if value != "draft"
+            ]
 
     def clean_tags(self) -> list[TagInput]:
         raw = self.cleaned_data.get("tags") or "[]"

@@ -3,7 +3,8 @@
     path("", include("plaza.social.urls")),
 
 None of these paths collides with the storefront's "", "search/" and "s/<slug>/", "s/<slug>/c/…",
-"s/<slug>/p/…". The staff pages live under "backoffice/<shop_slug>/posts/", next to the back
+"s/<slug>/p/…", nor with the account pages under "me/" (which have no "posts/"). A person's
+profile is "@<handle>/": "@" starts no other path. The staff pages live under "backoffice/<shop_slug>/posts/", next to the back
 office's own pages; the tenancy test walks every pattern with <shop_slug>.
 """
 
@@ -14,6 +15,7 @@ from plaza.social import views, views_staff
 app_name = "social"
 
 post = "p/<int:post_id>/"
+person = "@<str:handle>/"
 staff = "backoffice/<slug:shop_slug>/posts/"
 
 urlpatterns = [
@@ -31,6 +33,12 @@ urlpatterns = [
     path("s/<slug:shop_slug>/posts/", views.shop_post_list, name="shop-post-list"),
     path("s/<slug:shop_slug>/follow/", views.shop_follow, name="shop-follow"),
     path("s/<slug:shop_slug>/unfollow/", views.shop_unfollow, name="shop-unfollow"),
+    # People: a person's profile, following them, and the creator's composer.
+    path(person, views.user_profile, name="user-profile"),
+    path(person + "follow/", views.user_follow, name="user-follow"),
+    path(person + "unfollow/", views.user_unfollow, name="user-unfollow"),
+    path("me/posts/new/", views.creator_post_create, name="creator-post-create"),
+    path("me/posts/products/", views.creator_product_search, name="creator-product-search"),
     # Back office: the shop's staff (owners and managers) compose and manage posts.
     path(staff, views_staff.post_list, name="staff-post-list"),
     path(staff + "new/", views_staff.post_create, name="staff-post-create"),

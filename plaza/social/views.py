@@ -1,5 +1,6 @@
 """Shopper pages of the social layer: the feed, a post with its comments, the product sheet of a
-tag, a hashtag, a shop's grid; and the htmx actions (like, save, comment, follow).
+tag, a hashtag, a shop's grid, a person's profile, the creator's composer; and the htmx actions
+(like, save, comment, follow a shop or a person).
 
 Every view parses, calls one service or selector, and renders. htmx requests get a partial; the
 same URLs work without JavaScript (forms post and come back to ``next``).
@@ -10,6 +11,8 @@ from functools import wraps
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from plaza.accounts.selectors import shop_get
 from plaza.core.exceptions import DomainError, NotFound, PermissionDenied
-from plaza.social import selectors, services
+from plaza.social import selectors, services, views_staff
 
 FEED_TABS = ("for-you", "following")
 
@@ -105,7 +108,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
         {
             "post": post,
             "comments": selectors.comment_list(post=post),
-            "can_moderate": selectors.user_is_shop_staff(user=request.user, shop_id=post.shop_id),
+            "can_moderate": selectors.user_can_moderate(user=request.user, post=post),
         },
     )
 
@@ -146,6 +149,48 @@ def shop_post_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
             "page": page,
         },
     )
+
+
+@require_safe
+@_not_found_as_404
+def user_profile(request: HttpRequest, handle: str) -> HttpResponse:
+    """/@<handle>/: a person's profile: name, handle, bio, counts, Follow, their posts' grid."""
+    person = selectors.user_get_by_handle(handle=handle)
+    page = selectors.post_list_for_user(user=person, page=request.GET.get("page", 1))
+    if _is_htmx(request):
+        return render(request, "social/_post_grid_page.html", {"page": page, "person": person})
+    return render(
+        request,
+        "social/user_profile.html",
+        {
+            "person": person,
+            "social": selectors.user_social_get(user=person, viewer=request.user),
+            "page": page,
+        },
+    )
+
+
+@login_required
+def creator_post_create(request: HttpRequest) -> HttpResponse:
+    """/me/posts/new/: anybody logged in posts as a creator, tagging any shop's products on sale.
+    The same composer (form, template, service) as a shop's, without a shop."""
+    form, post = views_staff.compose(request, shop=None)
+    if post is not None:
+        messages.success(request, views_staff.post_saved_message(post))
+        return redirect("social:user-profile", handle=post.author.handle)
+    return render(
+        request,
+        "social/creator_post_create.html",
+        views_staff.composer_context(request, form, shop=None),
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def creator_product_search(request: HttpRequest) -> HttpResponse:
+    """The creator's product picker (htmx): products on sale in every shop, matching ``q``."""
+    return views_staff.product_results(request, shop=None)
 
 
 # --- likes and saves -----------------------------------------------------------------------
@@ -208,7 +253,7 @@ def _comments_response(
     context = {
         "post": post,
         "comments": selectors.comment_list(post=post),
-        "can_moderate": selectors.user_is_shop_staff(user=request.user, shop_id=post.shop_id),
+        "can_moderate": selectors.user_can_moderate(user=request.user, post=post),
         "comment_error": error,
         "comment_body": body,
         "comment_parent_id": parent_id,
@@ -295,3 +340,42 @@ def shop_follow(request: HttpRequest, shop_slug: str) -> HttpResponse:
 @_member_action
 def shop_unfollow(request: HttpRequest, shop_slug: str) -> HttpResponse:
     return _follow_action(request, shop_slug, services.shop_unfollow)
+
+
+def _user_follow_action(request: HttpRequest, handle: str, action) -> HttpResponse:
+    person = selectors.user_get_by_handle(handle=handle)
+    error = ""
+    try:
+        action(follower=request.user, followed=person)
+    except DomainError as exc:
+        if not _is_htmx(request):
+            messages.error(request, exc.message)
+        error = exc.message
+    if not _is_htmx(request):
+        return redirect(_next_url(request, reverse("social:user-profile", args=[person.handle])))
+    social = selectors.user_social_get(user=person, viewer=request.user)
+    where = "header" if request.POST.get("where") == "header" else ""
+    return render(
+        request,
+        "social/_user_follow_button.html",
+        {
+            "person": person,
+            "following": social.viewer_follows,
+            "social": social,
+            "where": where,
+            "follow_error": error,
+            # The profile shows the follower count beside the button: update it too.
+            "oob_count": where == "header",
+        },
+        status=422 if error else 200,
+    )
+
+
+@_member_action
+def user_follow(request: HttpRequest, handle: str) -> HttpResponse:
+    return _user_follow_action(request, handle, services.user_follow)
+
+
+@_member_action
+def user_unfollow(request: HttpRequest, handle: str) -> HttpResponse:
+    return _user_follow_action(request, handle, services.user_unfollow)

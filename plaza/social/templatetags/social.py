@@ -76,6 +76,14 @@ def tagged_products(post: Post) -> list:
     return tags
 
 
+@register.filter
+def poster_name(post: Post) -> str:
+    """Who posted: the shop's name, or the creator's name for a creator's post."""
+    if post.shop_id:
+        return post.shop.name
+    return post.author.public_name if post.author_id else ""
+
+
 @register.simple_tag
 def post_share_url(post: Post) -> str:
     """{% post_share_url post %}: the link with UTM parameters (see selectors.post_share_url)."""
