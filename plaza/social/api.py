@@ -1,4 +1,5 @@
-"""API v1: the feed, posts with their product tags, comments, likes, saves and follows.
+"""API v1: the feed, posts with their product tags, comments, likes, saves, follows of shops, and
+people: their profiles, their posts and following them.
 
 Anyone reads; a logged-in shopper (Django's session cookie, see ``ShopperSession``) also sees
 what they liked, saved and follow, reads the Following feed, and writes: likes, saves, comments
@@ -81,6 +82,16 @@ class PageFilter(Schema):
     page: int = Field(1, ge=1, le=10_000, description="The page number, from 1.")
 
 
+Handle = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=31,
+        pattern=r"^@?[A-Za-z0-9_.]{3,30}$",
+        description='A person\'s handle, in any case, with or without "@".',
+    ),
+]
+
 HashtagName = Annotated[
     str,
     Field(
@@ -98,6 +109,15 @@ class ShopRefOut(Schema):
     id: int
     slug: str
     name: str
+
+
+class PersonRefOut(Schema):
+    handle: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.public_name
 
 
 class MediaOut(Schema):
@@ -151,7 +171,11 @@ class PostTileOut(Schema):
     viewer's like and save."""
 
     id: int
-    shop: ShopRefOut
+    shop: ShopRefOut | None = Field(..., description="Null for a creator's post.")
+    author: PersonRefOut | None = Field(
+        ...,
+        description="The creator, for a creator's post; null for a shop's post (the shop speaks).",
+    )
     caption: str
     hashtags: list[str] = Field(..., description='Without "#", lowercase.')
     media: list[MediaOut]
@@ -159,6 +183,12 @@ class PostTileOut(Schema):
     comment_count: int
     published_at: datetime
     share_url: str
+
+    @staticmethod
+    def resolve_author(obj: Post):
+        if obj.shop_id is None and obj.author_id and obj.author.handle:
+            return obj.author
+        return None
 
     @staticmethod
     def resolve_hashtags(obj: Post) -> list[str]:
@@ -187,7 +217,9 @@ class PostOut(PostTileOut):
     liked: bool = Field(..., description="The logged-in shopper likes it (false when anonymous).")
     saved: bool = Field(..., description="The logged-in shopper saved it (false when anonymous).")
     following: bool = Field(
-        ..., description="The logged-in shopper follows its shop (false when anonymous)."
+        ...,
+        description="The logged-in shopper follows its shop, or for a creator's post its "
+        "creator (false when anonymous).",
     )
 
     @staticmethod
@@ -261,6 +293,34 @@ class SaveOut(Schema):
 
 class FollowOut(Schema):
     following: bool
+
+
+class PersonOut(Schema):
+    handle: str
+    name: str
+    bio: str
+    post_count: int
+    follower_count: int
+    following_count: int
+    following: bool = Field(
+        ..., description="The logged-in shopper follows this person (false when anonymous)."
+    )
+
+    @staticmethod
+    def resolve_handle(obj: selectors.UserSocial) -> str:
+        return obj.user.handle
+
+    @staticmethod
+    def resolve_name(obj: selectors.UserSocial) -> str:
+        return obj.user.public_name
+
+    @staticmethod
+    def resolve_bio(obj: selectors.UserSocial) -> str:
+        return obj.user.bio
+
+    @staticmethod
+    def resolve_following(obj: selectors.UserSocial) -> bool:
+        return obj.viewer_follows
 
 
 def _page(page: PostPage) -> dict:
@@ -471,4 +531,64 @@ def shop_follow(request: HttpRequest, slug: Path[Slug]):
 def shop_unfollow(request: HttpRequest, slug: Path[Slug]):
     shop: Shop = shop_get(slug=slug)
     services.shop_unfollow(shop=shop, user=request.auth)
+    return {"following": False}
+
+
+# --- people ----------------------------------------------------------------------
+
+
+@router.get(
+    "/users/{handle}",
+    operation_id="user_get",
+    response={200: PersonOut, **errors(404, 422)},
+    auth=shopper_session_optional,
+    openapi_extra=OPTIONAL_AUTH_OPENAPI,
+    summary="A person's profile",
+    description="Name, handle, bio and counts (visible posts, followers, following).",
+)
+def user_get(request: HttpRequest, handle: Path[Handle]):
+    person = selectors.user_get_by_handle(handle=handle)
+    return selectors.user_social_get(user=person, viewer=session_shopper(request))
+
+
+@router.get(
+    "/users/{handle}/posts",
+    operation_id="user_posts_list",
+    response={200: PostTilePageOut, **errors(404, 422)},
+    auth=shopper_session_optional,
+    openapi_extra=OPTIONAL_AUTH_OPENAPI,
+    summary="A person's posts",
+    description="Their own (creator) posts, newest first, 24 a page.",
+)
+def user_posts_list(request: HttpRequest, handle: Path[Handle], filters: Query[PageFilter]):
+    person = selectors.user_get_by_handle(handle=handle)
+    return _page(selectors.post_list_for_user(user=person, page=filters.page))
+
+
+@router.post(
+    "/users/{handle}/follow",
+    operation_id="user_follow",
+    response={200: FollowOut, **errors(*SESSION_WRITE_ERRORS, 404, 422)},
+    auth=shopper_session,
+    summary="Follow a person",
+    description="Their posts then show in the Following feed. Following again changes nothing; "
+    "following oneself answers 422.",
+)
+def user_follow(request: HttpRequest, handle: Path[Handle]):
+    person = selectors.user_get_by_handle(handle=handle)
+    services.user_follow(follower=request.auth, followed=person)
+    return {"following": True}
+
+
+@router.delete(
+    "/users/{handle}/follow",
+    operation_id="user_unfollow",
+    response={200: FollowOut, **errors(*SESSION_WRITE_ERRORS, 404, 422)},
+    auth=shopper_session,
+    summary="Stop following a person",
+    description="When the person is not followed, nothing changes.",
+)
+def user_unfollow(request: HttpRequest, handle: Path[Handle]):
+    person = selectors.user_get_by_handle(handle=handle)
+    services.user_unfollow(follower=request.auth, followed=person)
     return {"following": False}

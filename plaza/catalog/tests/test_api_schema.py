@@ -2,9 +2,9 @@
 same thread, same test transaction): no input may answer 5xx, and every answer must be one the
 schema documents, with a body that conforms to it.
 
-Requests carry a valid shop token, so the write operations are fuzzed too. Path ids are steered
-to real objects (the token's own shop's, and another shop's, which must answer 404), so the
-fuzzer reaches the services and not only the "not found" branch. Requests carry no shopper
+Requests carry a valid shop token, so the write operations are fuzzed too. Path ids (and people's
+handles) are steered to real objects (the token's own shop's, and another shop's, which must answer
+404), so the fuzzer reaches the services and not only the "not found" branch. Requests carry no shopper
 session: the shopper's reads answer as to an anonymous visitor, their writes a documented 401.
 """
 
@@ -21,7 +21,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from plaza.accounts.services import api_token_create
+from plaza.accounts.services import api_token_create, user_handle_set
 from plaza.catalog.services import category_create
 from plaza.catalog.tests.factories import make_product
 from plaza.social.services import comment_create
@@ -57,9 +57,12 @@ def known_ids(shop, other_shop, shopper):
     theirs = [make_product(other_shop, stock=2), make_product(other_shop, status="draft")]
     category_create(shop=shop, name="Shoes")
     category_create(shop=other_shop, name="Soins")
+    user_handle_set(user=shopper, handle="shopper")
+    creator = user_handle_set(user=other_shop.memberships.first().user, handle="creator.mia")
     posts = [
         make_post(shop, caption="#kicks", tags=own[:1]),
         make_post(other_shop, caption="#soin"),
+        make_post(None, author=creator, caption="#glow", tags=own[:1]),
     ]
     comments = [comment_create(post=post, user=shopper, body="Nice") for post in posts]
     return {
@@ -68,6 +71,7 @@ def known_ids(shop, other_shop, shopper):
         "post_id": [p.pk for p in posts],
         "comment_id": [c.pk for c in comments],
         "slug": [shop.slug, other_shop.slug],
+        "handle": ["shopper", "creator.mia"],
     }
 
 
@@ -82,6 +86,13 @@ def _steer_to_known(case, known_ids) -> None:
     slug = params.get("slug")
     if isinstance(slug, str) and re.fullmatch(r"[-\w]{1,120}", slug) and len(slug) % 3:
         params["slug"] = known_ids["slug"][len(slug) % 2]
+    handle = params.get("handle")
+    if (
+        isinstance(handle, str)
+        and re.fullmatch(r"@?[A-Za-z0-9_.]{3,30}", handle)
+        and len(handle) % 3
+    ):
+        params["handle"] = known_ids["handle"][len(handle) % 2]
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
@@ -131,7 +142,8 @@ def test_every_operation_documents_its_error_statuses_with_the_error_shape(opena
     operations = [
         (method, path, op) for path, item in openapi["paths"].items() for method, op in item.items()
     ]
-    assert len(operations) == 39
+    # 39, and the 4 of people (social): a profile, their posts, follow and unfollow.
+    assert len(operations) == 43
     for method, path, op in operations:
         responses = op["responses"]
         expected = set()

@@ -710,7 +710,8 @@ def test_social_api_reads_take_an_optional_session_and_writes_require_one(client
         "in": "cookie",
         "name": "sessionid",
     }
-    assert len(operations) == 13
+    # 13, and the 4 of people: a profile, their posts, follow and unfollow (test_api_people.py).
+    assert len(operations) == 17
     for method, path, op in operations:
         if method == "get":
             assert op["security"] == [session, {}], path
