@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,9 +52,17 @@ from plaza.checkout.models import (
 from plaza.checkout.selectors import Quote, quote_build, quote_changes, reservation_owner
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
-from plaza.inventory.exceptions import InsufficientStock
-from plaza.inventory.selectors import stock_available_for_variants
-from plaza.inventory.services import stock_allocate, stock_release, stock_reserve
+from plaza.inventory.exceptions import DropLimitReached, InsufficientStock
+from plaza.inventory.selectors import drop_for_variants, stock_available_for_variants
+from plaza.inventory.services import (
+    drop_admit,
+    drop_check,
+    drop_claim,
+    drop_ticket_done,
+    stock_allocate,
+    stock_release,
+    stock_reserve,
+)
 from plaza.orders.services import order_attach_payment, order_mark_paid, order_place
 from plaza.payments.models import Payment, PaymentStatus
 from plaza.payments.selectors import access_payment_method, payment_provider_default
@@ -173,6 +182,8 @@ def cart_add(
     """Add ``quantity`` of a variant on sale; refuses more than can be sold now."""
     quantity = _clean_quantity(quantity)
     variant = _variant_for_sale(variant_id)
+    for drop in drop_for_variants(variant_ids=[variant.pk]).values():
+        drop_check(drop=drop, user=cart.user, units=quantity)
     cart = Cart.objects.select_for_update().get(pk=cart.pk)  # one writer per cart
     line = cart.lines.filter(variant=variant).first()
     total = quantity + (line.quantity if line else 0)
@@ -285,21 +296,72 @@ def shipping_method_delete(*, method: ShippingMethod) -> None:
 # --- checkout ---------------------------------------------------------------------------------
 
 
-def checkout_hold(*, buyer: User, lines: list) -> datetime | None:
-    """Checkout starts: hold the units of ``lines`` ((variant id, quantity, ...) or cart lines)
-    for the buyer until the returned time, replacing what they held before. When a line cannot
-    be held (sold out meanwhile), nothing is held and None is returned: the quote says why."""
+# How long "sold out" is believed without asking the database again (see ``sold_out_known``).
+SOLD_OUT_SECONDS = 2
+
+
+def _sold_out_key(variant_id: int) -> str:
+    return f"plaza:sold-out:{variant_id}"
+
+
+def sold_out_known(*, variant_ids) -> bool:
+    """True when one of these variants was found sold out in the last seconds: the stampede
+    after the last unit of a drop is answered from the cache (Redis when scaled), without the
+    database. PostgreSQL stays the truth: the flag expires after SOLD_OUT_SECONDS, so units that
+    come back (an expired hold, a cancelled order) are offered again within that time."""
+    keys = [_sold_out_key(v) for v in variant_ids]
+    return bool(keys) and bool(cache.get_many(keys))
+
+
+def _remember_sold_out(error: InsufficientStock) -> None:
+    gone = [variant_id for variant_id, units in error.shortages.items() if units <= 0]
+    if gone:
+        cache.set_many({_sold_out_key(v): 1 for v in gone}, timeout=SOLD_OUT_SECONDS)
+
+
+def _quantities(lines: list) -> dict[int, int]:
     quantities: dict[int, int] = {}
     for line in lines:
         variant_id, quantity = (
             (line.variant_id, line.quantity) if isinstance(line, CartLine) else (line[0], line[1])
         )
         quantities[int(variant_id)] = quantities.get(int(variant_id), 0) + int(quantity)
+    return quantities
+
+
+def _check_drops(*, buyer: User, quantities: dict[int, int], admit: bool) -> list:
+    """The drops among these variants, checked: released, within the shopper's limit and, with
+    ``admit``, the shopper's turn in line (DropNotOpen, DropLimitReached, DropQueued)."""
+    units: dict[int, int] = {}
+    drops = {}
+    for variant_id, drop in drop_for_variants(variant_ids=list(quantities)).items():
+        drops[drop.pk] = drop
+        units[drop.pk] = units.get(drop.pk, 0) + quantities[variant_id]
+    for drop_id, drop in sorted(drops.items()):
+        drop_check(drop=drop, user=buyer, units=units[drop_id])
+        if admit:
+            drop_admit(drop=drop, user=buyer)
+    return list(drops.values())
+
+
+def checkout_hold(*, buyer: User, lines: list) -> datetime | None:
+    """Checkout starts: hold the units of ``lines`` ((variant id, quantity, ...) or cart lines)
+    for the buyer until the returned time, replacing what they held before. When a line cannot
+    be held (sold out meanwhile), nothing is held and None is returned: the quote says why.
+
+    Drops are checked first: before its release, over the shopper's limit, or while the shopper
+    waits in the drop's line, this raises (DropNotOpen, DropLimitReached, DropQueued) and holds
+    nothing."""
+    quantities = _quantities(lines)
     if not quantities:
         return None
+    _check_drops(buyer=buyer, quantities=quantities, admit=True)
     try:
         return stock_reserve(owner=reservation_owner(buyer), lines=quantities)
-    except (InsufficientStock, ValidationError):
+    except InsufficientStock as exc:
+        _remember_sold_out(exc)
+        return None
+    except ValidationError:
         return None
 
 
@@ -427,6 +489,11 @@ def checkout_complete(
         raise CheckoutStale(
             _("Your order changed since you looked. Check it and pay again."), changes=changes
         )
+    _check_drops(
+        buyer=buyer,
+        quantities={line.variant_id: line.quantity for part in quote.shops for line in part.lines},
+        admit=True,
+    )
     address_data = _resolve_address(buyer, address)
     provider, token = _resolve_payment(buyer, payment)
     post_ids = [line.post_id for part in quote.shops for line in part.lines if line.post_id]
@@ -534,6 +601,14 @@ def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None)
     """Void what was authorised, give back the held stock, mark the checkout failed, raise the
     error for the shopper."""
     stock_release(owner=reservation_owner(checkout.buyer))
+    drop_ids = [
+        d.pk
+        for d in drop_for_variants(
+            variant_ids=[int(v) for part in checkout.parts.all() for v in part.lines]
+        ).values()
+    ]
+    if drop_ids:
+        drop_ticket_done(drop_ids=drop_ids, user=checkout.buyer)
     Checkout.objects.filter(
         pk=checkout.pk, status__in=[CheckoutStatus.PROCESSING, CheckoutStatus.REQUIRES_ACTION]
     ).update(status=CheckoutStatus.FAILED, failure_message=message[:500], payment_token="")
@@ -552,6 +627,7 @@ def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None)
 
 
 def _place_orders(checkout: Checkout) -> Checkout:
+    drops: list = []
     try:
         with transaction.atomic():
             checkout = (
@@ -607,9 +683,14 @@ def _place_orders(checkout: Checkout) -> Checkout:
             # every shop's lines locks the rows in one primary-key order (no deadlock between
             # carts), turns the buyer's holds into the allocation and gives back what they held
             # and did not buy.
+            drops = _drop_claims(checkout.buyer, bought)
             stock_allocate(lines=bought, owner=reservation_owner(checkout.buyer))
             stock_release(owner=reservation_owner(checkout.buyer))
+    except DropLimitReached as exc:
+        _fail(checkout, exc.message, error=exc)
     except (InsufficientStock, CheckoutStale) as exc:
+        if isinstance(exc, InsufficientStock):
+            _remember_sold_out(exc)
         changes = getattr(exc, "changes", [exc.message])
         _fail(
             checkout,
@@ -619,8 +700,23 @@ def _place_orders(checkout: Checkout) -> Checkout:
                 changes=changes,
             ),
         )
+    if drops:
+        drop_ticket_done(drop_ids=[d.pk for d in drops], user=checkout.buyer)
     _after_completion(checkout)
     return checkout
+
+
+def _drop_claims(buyer: User, bought: dict[int, int]) -> list:
+    """Count the units bought of each drop against the buyer's limit (inside the placement
+    transaction: a second checkout of the same buyer at the same time cannot pass it too)."""
+    units: dict[int, int] = {}
+    drops = {}
+    for variant_id, drop in drop_for_variants(variant_ids=list(bought)).items():
+        drops[drop.pk] = drop
+        units[drop.pk] = units.get(drop.pk, 0) + bought[variant_id]
+    for drop_id in sorted(drops):
+        drop_claim(drop=drops[drop_id], user=buyer, units=units[drop_id])
+    return list(drops.values())
 
 
 def _after_completion(checkout: Checkout) -> None:

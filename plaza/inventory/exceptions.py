@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from plaza.core.exceptions import Conflict
+from plaza.core.exceptions import Conflict, ValidationError
 
 
 class InsufficientStock(Conflict):
@@ -18,3 +18,30 @@ class InsufficientStock(Conflict):
         super().__init__(
             _("Not enough stock for: %(items)s.") % {"items": "; ".join(parts)}, field="quantity"
         )
+
+
+class DropNotOpen(Conflict):
+    """A drop's product is bought before its release time (409)."""
+
+    code = "drop_not_open"
+
+
+class DropLimitReached(ValidationError):
+    """A shopper asks for more of a drop than its per-customer limit leaves them (422)."""
+
+    code = "drop_limit"
+
+
+class DropQueued(Conflict):
+    """The drop's line is full: the shopper waits for their turn (409). ``position`` is how
+    many are ahead of them."""
+
+    code = "drop_queued"
+
+    def __init__(self, message: str, *, drop_id: int, position: int):
+        super().__init__(message)
+        self.drop_id = drop_id
+        self.position = position
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "drop_id": self.drop_id, "position": self.position}

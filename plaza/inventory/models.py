@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -107,3 +108,73 @@ class Reservation(models.Model):
 
     def __str__(self):
         return f"{self.owner}: {self.quantity} of {self.variant_id} until {self.expires_at}"
+
+
+class Drop(TimeStampedModel):
+    """A limited release of a product: nothing can be bought before ``release_at``; each
+    shopper buys at most ``per_customer_limit`` units; with ``queue_size`` set, at most that many
+    shoppers check out at once and the others wait in line, admitted first come, first served.
+    """
+
+    product = models.OneToOneField("catalog.Product", on_delete=models.CASCADE, related_name="drop")
+    release_at = models.DateTimeField(_("release time"))
+    per_customer_limit = models.PositiveIntegerField(_("limit per customer"), null=True, blank=True)
+    queue_size = models.PositiveIntegerField(
+        _("shoppers checking out at once"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("drop")
+        verbose_name_plural = _("drops")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(per_customer_limit__isnull=True) | Q(per_customer_limit__gte=1),
+                name="drop_limit_gte_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(queue_size__isnull=True) | Q(queue_size__gte=1),
+                name="drop_queue_size_gte_1",
+            ),
+        ]
+
+    def __str__(self):
+        return f"drop of {self.product_id} at {self.release_at}"
+
+
+class DropClaim(models.Model):
+    """Units of a drop one shopper has bought: the per-customer limit is a database check on a
+    conditional UPDATE of this row, so concurrent checkouts of one shopper cannot pass it."""
+
+    drop = models.ForeignKey(Drop, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    units = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["drop", "user"], name="drop_claim_unique_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.units} of drop {self.drop_id}"
+
+
+class DropTicket(models.Model):
+    """A shopper's place in a drop's line. The order of ``id`` is the order of arrival.
+    ``admitted_at``: when the shopper was let through to check out (they then have the
+    reservation time to finish); ``done_at``: when their checkout ended (paid, failed or left)."""
+
+    drop = models.ForeignKey(Drop, on_delete=models.CASCADE, related_name="tickets")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["drop", "user"], name="drop_ticket_unique_user"),
+        ]
+        indexes = [models.Index(fields=["drop", "admitted_at", "done_at"])]
+
+    def __str__(self):
+        return f"ticket {self.pk} of drop {self.drop_id}"

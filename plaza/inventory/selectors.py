@@ -10,7 +10,8 @@ from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from plaza.inventory.models import Reservation, Stock
+from plaza.catalog.models import Variant
+from plaza.inventory.models import Drop, Reservation, Stock
 
 
 def _held(
@@ -92,3 +93,18 @@ def stock_level_for_variant(*, variant_id: int, now: datetime | None = None) -> 
     return StockLevel(
         variant_id=variant_id, quantity=quantity, allocated=allocated, reserved=max(reserved, 0)
     )
+
+
+def drop_for_variants(*, variant_ids: Iterable[int]) -> dict[int, Drop]:
+    """variant id -> its product's drop, for the variants that are part of one. One query."""
+    ids = list(variant_ids)
+    drops = {}
+    for variant in Variant.objects.filter(pk__in=ids, product__drop__isnull=False).select_related(
+        "product__drop"
+    ):
+        drops[variant.pk] = variant.product.drop
+    return drops
+
+
+def drop_for_product(*, product_id: int) -> Drop | None:
+    return Drop.objects.filter(product_id=product_id).first()

@@ -12,8 +12,8 @@ from plaza.accounts.models import Shop
 from plaza.catalog.models import Variant
 from plaza.core import events
 from plaza.core.exceptions import NotFound, ValidationError
-from plaza.inventory.exceptions import InsufficientStock
-from plaza.inventory.models import Reservation, Stock, StockLocation
+from plaza.inventory.exceptions import DropLimitReached, DropNotOpen, DropQueued, InsufficientStock
+from plaza.inventory.models import Drop, DropClaim, DropTicket, Reservation, Stock, StockLocation
 
 MAX_QUANTITY = 10_000_000
 
@@ -338,3 +338,153 @@ def stock_ship(*, lines: Mapping[int, int]) -> None:
 def stock_restock(*, lines: Mapping[int, int]) -> None:
     """Units come back to the shelf (a refund with restock after shipping)."""
     _apply(lines, quantity=1)
+
+
+# --- drops -----------------------------------------------------------------------------------
+
+
+def drop_set(
+    *,
+    product,
+    release_at: datetime,
+    per_customer_limit: int | None = None,
+    queue_size: int | None = None,
+) -> Drop:
+    """Make a product a drop (or change its drop): released at ``release_at``, at most
+    ``per_customer_limit`` units per shopper, at most ``queue_size`` shoppers checking out at
+    once (the others wait in line)."""
+    if release_at is None or timezone.is_naive(release_at):
+        raise ValidationError(_("Enter the release date and time."), field="release_at")
+    for name, value in (("per_customer_limit", per_customer_limit), ("queue_size", queue_size)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
+            raise ValidationError(_("Enter a whole number of 1 or more."), field=name)
+    drop, _created = Drop.objects.update_or_create(
+        product=product,
+        defaults={
+            "release_at": release_at,
+            "per_customer_limit": per_customer_limit,
+            "queue_size": queue_size,
+        },
+    )
+    return drop
+
+
+def drop_remove(*, product) -> None:
+    Drop.objects.filter(product=product).delete()
+
+
+def _drop_time(drop: Drop) -> str:
+    from django.utils import formats
+
+    return formats.date_format(timezone.localtime(drop.release_at), "DATETIME_FORMAT")
+
+
+def drop_check(*, drop: Drop, user, units: int, now: datetime | None = None) -> None:
+    """Refuse (before anything is held or charged) a purchase the drop does not allow yet:
+    before the release (DropNotOpen) or over the per-customer limit (DropLimitReached)."""
+    now = now or timezone.now()
+    if now < drop.release_at:
+        raise DropNotOpen(_("This drop opens on %(time)s.") % {"time": _drop_time(drop)})
+    if drop.per_customer_limit is not None:
+        bought = (
+            DropClaim.objects.filter(drop=drop, user=user).values_list("units", flat=True).first()
+            or 0
+        )
+        if bought + units > drop.per_customer_limit:
+            raise _limit_error(drop, bought)
+
+
+def _limit_error(drop: Drop, bought: int) -> DropLimitReached:
+    left = max(drop.per_customer_limit - bought, 0)
+    if left == 0:
+        return DropLimitReached(
+            ngettext(
+                "This drop is limited to %(limit)s unit per customer, and you have it already.",
+                "This drop is limited to %(limit)s units per customer, and you have them already.",
+                drop.per_customer_limit,
+            )
+            % {"limit": drop.per_customer_limit},
+            field="quantity",
+        )
+    return DropLimitReached(
+        ngettext(
+            "This drop is limited to %(limit)s units per customer: you can buy %(left)s more.",
+            "This drop is limited to %(limit)s units per customer: you can buy %(left)s more.",
+            left,
+        )
+        % {"limit": drop.per_customer_limit, "left": left},
+        field="quantity",
+    )
+
+
+def drop_claim(*, drop: Drop, user, units: int) -> None:
+    """Count ``units`` against the shopper's limit, in the transaction that places the order:
+    one conditional UPDATE, so two checkouts of one shopper at once cannot both pass."""
+    if drop.per_customer_limit is None:
+        return
+    DropClaim.objects.get_or_create(drop=drop, user=user)
+    updated = DropClaim.objects.filter(
+        drop=drop, user=user, units__lte=drop.per_customer_limit - units
+    ).update(units=F("units") + units)
+    if not updated:
+        bought = DropClaim.objects.get(drop=drop, user=user).units
+        raise _limit_error(drop, bought)
+
+
+def drop_admit(*, drop: Drop, user, now: datetime | None = None) -> DropTicket | None:
+    """The shopper's turn in the drop's line: returns their ticket once admitted (they may then
+    check out within the reservation time), or raises DropQueued with their position.
+
+    Without ``queue_size`` there is no line (returns None). Tickets are served in arrival order:
+    a waiting ticket is admitted when fewer than ``queue_size`` admitted shoppers are still
+    checking out and no earlier ticket is waiting. Admissions are serialised on the drop's row;
+    a shopper who is clearly not next is answered without taking the lock.
+    """
+    if not drop.queue_size:
+        return None
+    now = now or timezone.now()
+    ticket, _created = DropTicket.objects.get_or_create(drop=drop, user=user)
+    if ticket.admitted_at is not None and ticket.done_at is None:
+        return ticket
+    if ticket.done_at is not None:
+        # A shopper whose turn ended goes to the back of the line.
+        ticket.delete()
+        ticket = DropTicket.objects.create(drop=drop, user=user)
+    active_since = now - timedelta(seconds=settings.PLAZA_RESERVATION_SECONDS)
+
+    def standing() -> tuple[int, int]:
+        tickets = DropTicket.objects.filter(drop=drop)
+        active = tickets.filter(admitted_at__gt=active_since, done_at__isnull=True).count()
+        ahead = tickets.filter(admitted_at__isnull=True, pk__lt=ticket.pk).count()
+        return active, ahead
+
+    active, ahead = standing()
+    if active + ahead < drop.queue_size:
+        with transaction.atomic():
+            Drop.objects.select_for_update().filter(pk=drop.pk).first()
+            active, ahead = standing()
+            if active + ahead < drop.queue_size:
+                DropTicket.objects.filter(pk=ticket.pk, admitted_at__isnull=True).update(
+                    admitted_at=now
+                )
+                ticket.refresh_from_db()
+                return ticket
+    raise DropQueued(
+        ngettext(
+            "You are in line for this drop: %(n)s shopper is ahead of you.",
+            "You are in line for this drop: %(n)s shoppers are ahead of you.",
+            ahead + max(active - drop.queue_size + 1, 0),
+        )
+        % {"n": ahead + max(active - drop.queue_size + 1, 0)},
+        drop_id=drop.pk,
+        position=ahead + 1,
+    )
+
+
+def drop_ticket_done(*, drop_ids, user, now: datetime | None = None) -> None:
+    """The shopper's checkout ended (paid, failed or given up): their place goes to the next."""
+    DropTicket.objects.filter(drop_id__in=list(drop_ids), user=user, done_at__isnull=True).update(
+        done_at=now or timezone.now()
+    )
