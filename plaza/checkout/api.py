@@ -33,6 +33,12 @@ class StaleOut(ErrorOut):
     changes: list[str] | None = Field(None, description="What changed, a sentence each.")
 
 
+class DropOut(ErrorOut):
+    drop_id: int | None = Field(None, description="The drop whose line the shopper is in.")
+    position: int | None = Field(None, description="1 when the shopper is next.")
+    ticket: str | None = Field(None, description="Signed: the drop, the place, the shopper.")
+
+
 class ShopRefOut(Schema):
     id: int
     slug: str
@@ -236,7 +242,7 @@ def cart_get(request: HttpRequest) -> Quote:
 @router.post(
     "/cart/lines",
     operation_id="cart_line_add",
-    response={201: QuoteOut, **errors(401, 403, 404, *BODY_ERRORS)},
+    response={201: QuoteOut, **errors(401, 403, 404, 409, *BODY_ERRORS)},
     auth=shopper_session,
     summary="Add an item to the cart",
     description="Adds to the quantity already in the cart; refuses more than the stock (422).",
@@ -292,12 +298,15 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
 @router.post(
     "/checkout/quote",
     operation_id="checkout_quote",
-    response={200: QuoteOut, **errors(401, 403, *BODY_ERRORS)},
+    response={200: QuoteOut, 409: DropOut, **errors(401, 403, *BODY_ERRORS)},
     auth=shopper_session,
     summary='Start a "Buy now" checkout: hold the units and price them',
     description=(
         "Holds the units for the shopper (10 minutes by default; a new quote or checkout "
-        "replaces the hold) and answers the quote with its seal for POST /checkout."
+        "replaces the hold) and answers the quote with its seal for POST /checkout. A drop "
+        "answers 409 `drop_not_open` before its release, and 409 `drop_queued` while the "
+        "shopper waits in its line (`position`, a signed `ticket`): ask again in a few seconds. "
+        "Over the drop's per-customer limit: 422 `drop_limit`."
     ),
 )
 def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
@@ -314,7 +323,7 @@ def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
     response={
         201: CheckoutOut,
         402: ErrorOut,
-        409: StaleOut,
+        409: StaleOut | DropOut,
         **errors(401, 403, 404, 503, *BODY_ERRORS),
     },
     auth=shopper_session,

@@ -53,7 +53,7 @@ from plaza.checkout.selectors import Quote, quote_build, quote_changes, reservat
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
 from plaza.inventory.exceptions import DropLimitReached, InsufficientStock
-from plaza.inventory.selectors import drop_for_variants, stock_available_for_variants
+from plaza.inventory.selectors import drop_for_variants, drop_get, stock_available_for_variants
 from plaza.inventory.services import (
     drop_admit,
     drop_check,
@@ -342,6 +342,13 @@ def _check_drops(*, buyer: User, quantities: dict[int, int], admit: bool) -> lis
         if admit:
             drop_admit(drop=drop, user=buyer)
     return list(drops.values())
+
+
+def checkout_line_turn(*, buyer: User, drop_id) -> None:
+    """Is it the shopper's turn in the drop's line? Returns when it is (they are admitted),
+    raises DropQueued with their place otherwise, NotFound for an unknown drop."""
+    drop = drop_get(drop_id=drop_id)
+    drop_admit(drop=drop, user=buyer)
 
 
 def checkout_hold(*, buyer: User, lines: list) -> datetime | None:

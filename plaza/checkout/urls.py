@@ -28,6 +28,7 @@ urlpatterns = [
     path("checkout/", views.checkout_page, name="checkout-page"),
     path("checkout/buy/", views.buy_now, name="buy-now"),
     path("checkout/return/", views.checkout_return, name="checkout-return"),
+    path("checkout/line/<int:drop_id>/", views.drop_line, name="drop-line"),
     path("checkout/<uuid:uid>/", views.checkout_detail, name="checkout-detail"),
     path("checkout/<uuid:uid>/confirm/", views.checkout_confirm, name="checkout-confirm"),
     *STAFF_URLS,

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -20,6 +21,7 @@ from plaza.checkout.forms import NEW, CheckoutForm
 from plaza.checkout.middleware import SESSION_KEY as SESSION_ATTRIBUTION
 from plaza.checkout.models import Cart, Checkout, CheckoutStatus
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
+from plaza.inventory.exceptions import DropLimitReached, DropNotOpen, DropQueued
 from plaza.payments.selectors import payment_method_list, test_card_list
 from plaza.payments.services import card_tokenize
 
@@ -224,98 +226,121 @@ def _address_choice(form: CheckoutForm) -> services.AddressChoice:
 
 
 def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
+    """The checkout of the cart, or of one item ("Buy now"). GET starts it: the units are held
+    and priced. POST pays. Drops: before the release or over the limit the shopper is told why;
+    when the drop's line is full they wait in it and come back here on their turn."""
     if not request.user.is_authenticated:
         return _login_first(request)
-    cart = None if buy_now else _cart(request)
     try:
         lines = _buy_now_lines(request) if buy_now else None
     except ValidationError as exc:
         messages.error(request, exc.message)
         return redirect(request.headers.get("Referer") or "checkout:cart-detail")
+    if buy_now and services.sold_out_known(variant_ids=[lines[0][0]]):
+        # The stampede after the last unit: answered without asking the database for stock.
+        return _render_sold_out(request)
+    cart = None if buy_now else _cart(request)
     data = request.POST if request.method == "POST" else request.GET
     shipping = (
         {str(k[9:]): _int(v) for k, v in data.items() if k.startswith("shipping_")}
         if buy_now
         else (cart.shipping if cart else {})
     )
-    source = lines if buy_now else (list(cart.lines.all()) if cart else [])
-    holder = selectors.reservation_owner(request.user)
-
-    def held_quote() -> tuple[selectors.Quote, object]:
-        """Checkout starts (or starts again after an error): hold the units, then price them."""
-        held_until = services.checkout_hold(buyer=request.user, lines=source)
-        return selectors.quote_build(lines=source, shipping=shipping, holder=holder), held_until
-
-    quote = selectors.quote_build(lines=source, shipping=shipping, holder=holder)
-    buy_now_params = (
-        {"variant": lines[0][0], "quantity": lines[0][1], "post": lines[0][2] or ""}
-        if buy_now
-        else None
-    )
-    if quote.is_empty and not quote.unavailable:
-        if buy_now:
-            messages.error(request, _("This item is not for sale."))
-        return redirect("checkout:cart-detail")
-    if request.method != "POST":
-        quote, held_until = held_quote()
-        return _render_checkout(
-            request,
-            quote=quote,
-            form=_fresh_form(request, quote),
-            buy_now=buy_now_params,
-            held_until=held_until,
-        )
-
-    form = CheckoutForm(request.POST)
-    if not form.is_valid():
-        return _render_checkout(request, quote=quote, form=form, buy_now=buy_now_params, status=422)
+    page = _CheckoutPage(request, buy_now=buy_now, cart=cart, lines=lines, shipping=shipping)
     try:
-        checkout = services.checkout_complete(
-            buyer=request.user,
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            seal=form.cleaned_data["seal"],
-            address=_address_choice(form),
-            payment=_payment_choice(form),
-            cart=cart,
-            lines=lines,
-            shipping=shipping if buy_now else None,
-            attribution=request.session.get(SESSION_ATTRIBUTION),
-            return_url=request.build_absolute_uri(
-                reverse("checkout:checkout-return")
-                + "?"
-                + urlencode({"key": form.cleaned_data["idempotency_key"]})
-            ),
+        return page.pay() if request.method == "POST" else page.start()
+    except DropQueued as exc:
+        return _to_the_line(request, exc)
+    except (DropNotOpen, DropLimitReached) as exc:
+        if _is_htmx(request):
+            return render(request, "checkout/_drop_refused.html", {"error": exc.message})
+        messages.error(request, exc.message)
+        return redirect(request.headers.get("Referer") or "checkout:cart-detail")
+
+
+class _CheckoutPage:
+    """One request of the checkout page: its lines, and how to start, pay and show errors."""
+
+    def __init__(self, request: HttpRequest, *, buy_now: bool, cart, lines, shipping):
+        self.request, self.buy_now, self.cart, self.lines = request, buy_now, cart, lines
+        self.shipping = shipping
+        self.source = lines if buy_now else (list(cart.lines.all()) if cart else [])
+        self.holder = selectors.reservation_owner(request.user)
+        self.params = (
+            {"variant": lines[0][0], "quantity": lines[0][1], "post": lines[0][2] or ""}
+            if buy_now
+            else None
         )
-    except CheckoutStale as exc:
-        quote, held_until = held_quote()
-        return _render_checkout(
-            request,
-            quote=quote,
-            held_until=held_until,
-            form=_fresh_form(request, quote, request.POST),
-            buy_now=buy_now_params,
-            changes=exc.changes,
-            error=exc.message,
-            status=409,
-        )
-    except DomainError as exc:
-        quote, held_until = held_quote()
-        fresh = _fresh_form(request, quote, request.POST)
-        if isinstance(exc, ValidationError) and exc.field in fresh.fields:
-            fresh.is_valid()
-            fresh.add_error(exc.field, exc.message)
-        return _render_checkout(
-            request,
-            quote=quote,
-            form=fresh,
-            buy_now=buy_now_params,
-            held_until=held_until,
-            error=exc.message,
-            status=402 if isinstance(exc, PaymentDeclined) else exc.status_code,
-        )
-    if not buy_now:
-        _remember_count(request, _cart(request))
-    return _after_checkout(request, checkout)
+
+    def quote(self) -> selectors.Quote:
+        return selectors.quote_build(lines=self.source, shipping=self.shipping, holder=self.holder)
+
+    def held_quote(self) -> tuple[selectors.Quote, object]:
+        """Checkout starts (or starts again after an error): hold the units, then price them."""
+        held_until = services.checkout_hold(buyer=self.request.user, lines=self.source)
+        return self.quote(), held_until
+
+    def render(self, quote, form, **extra) -> HttpResponse:
+        return _render_checkout(self.request, quote=quote, form=form, buy_now=self.params, **extra)
+
+    def start(self) -> HttpResponse:
+        if not self.source:
+            return redirect("checkout:cart-detail")
+        quote, held_until = self.held_quote()
+        if quote.is_empty and not quote.unavailable:
+            if self.buy_now:
+                messages.error(self.request, _("This item is not for sale."))
+            return redirect("checkout:cart-detail")
+        return self.render(quote, _fresh_form(self.request, quote), held_until=held_until)
+
+    def pay(self) -> HttpResponse:
+        request = self.request
+        form = CheckoutForm(request.POST)
+        if not form.is_valid():
+            return self.render(self.quote(), form, status=422)
+        try:
+            checkout = services.checkout_complete(
+                buyer=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                seal=form.cleaned_data["seal"],
+                address=_address_choice(form),
+                payment=_payment_choice(form),
+                cart=self.cart,
+                lines=self.lines,
+                shipping=self.shipping if self.buy_now else None,
+                attribution=request.session.get(SESSION_ATTRIBUTION),
+                return_url=request.build_absolute_uri(
+                    reverse("checkout:checkout-return")
+                    + "?"
+                    + urlencode({"key": form.cleaned_data["idempotency_key"]})
+                ),
+            )
+        except (DropNotOpen, DropLimitReached, DropQueued):
+            raise
+        except CheckoutStale as exc:
+            quote, held_until = self.held_quote()
+            fresh = _fresh_form(request, quote, request.POST)
+            return self.render(
+                quote,
+                fresh,
+                held_until=held_until,
+                changes=exc.changes,
+                error=exc.message,
+                status=409,
+            )
+        except DomainError as exc:
+            quote, held_until = self.held_quote()
+            fresh = _fresh_form(request, quote, request.POST)
+            if isinstance(exc, ValidationError) and exc.field in fresh.fields:
+                fresh.is_valid()
+                fresh.add_error(exc.field, exc.message)
+            status = 402 if isinstance(exc, PaymentDeclined) else exc.status_code
+            return self.render(
+                quote, fresh, held_until=held_until, error=exc.message, status=status
+            )
+        if not self.buy_now:
+            _remember_count(request, _cart(request))
+        return _after_checkout(request, checkout)
 
 
 def _after_checkout(request: HttpRequest, checkout: Checkout) -> HttpResponse:
@@ -418,3 +443,48 @@ def checkout_return(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("checkout:cart-detail")
     return _after_checkout(request, checkout)
+
+
+def _render_sold_out(request: HttpRequest) -> HttpResponse:
+    template = "checkout/_sold_out.html" if _is_htmx(request) else "checkout/sold_out.html"
+    return render(request, template, {}, status=409)
+
+
+def _to_the_line(request: HttpRequest, queued: DropQueued) -> HttpResponse:
+    """Send the shopper to the drop's line; they come back to this checkout when it is their
+    turn."""
+    back = (
+        request.get_full_path()
+        if request.method == "GET"
+        else request.headers.get("HX-Current-URL", "")
+    )
+    url = reverse("checkout:drop-line", args=[queued.drop_id]) + "?" + urlencode({"next": back})
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def drop_line(request: HttpRequest, drop_id: int) -> HttpResponse:
+    """The drop's line: where the shopper is, refreshed every few seconds; when their turn
+    comes they go on to the checkout they came from."""
+    if not request.user.is_authenticated:
+        return _login_first(request)
+    next_url = request.GET.get("next") or reverse("checkout:cart-detail")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("checkout:cart-detail")
+    try:
+        services.checkout_line_turn(buyer=request.user, drop_id=drop_id)
+    except DropQueued as exc:
+        template = "checkout/_drop_line.html" if _is_htmx(request) else "checkout/drop_line.html"
+        return render(request, template, {"queued": exc, "next_url": next_url})
+    except NotFound as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=404)
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = next_url
+        return response
+    return redirect(next_url)

@@ -38,10 +38,16 @@ class DropQueued(Conflict):
 
     code = "drop_queued"
 
-    def __init__(self, message: str, *, drop_id: int, position: int):
+    def __init__(self, message: str, *, drop_id: int, position: int, ticket: str = ""):
         super().__init__(message)
         self.drop_id = drop_id
         self.position = position
+        self.ticket = ticket  # signed: the drop, the ticket's number and the shopper
 
     def as_dict(self) -> dict:
-        return {**super().as_dict(), "drop_id": self.drop_id, "position": self.position}
+        return {
+            **super().as_dict(),
+            "drop_id": self.drop_id,
+            "position": self.position,
+            "ticket": self.ticket,
+        }

@@ -9,8 +9,10 @@ from datetime import datetime
 from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from plaza.catalog.models import Variant
+from plaza.core.exceptions import NotFound
 from plaza.inventory.models import Drop, Reservation, Stock
 
 
@@ -108,3 +110,10 @@ def drop_for_variants(*, variant_ids: Iterable[int]) -> dict[int, Drop]:
 
 def drop_for_product(*, product_id: int) -> Drop | None:
     return Drop.objects.filter(product_id=product_id).first()
+
+
+def drop_get(*, drop_id) -> Drop:
+    try:
+        return Drop.objects.get(pk=int(drop_id))
+    except (Drop.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(_("This drop does not exist.")) from None

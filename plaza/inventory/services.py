@@ -2,6 +2,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -480,7 +481,21 @@ def drop_admit(*, drop: Drop, user, now: datetime | None = None) -> DropTicket |
         % {"n": ahead + max(active - drop.queue_size + 1, 0)},
         drop_id=drop.pk,
         position=ahead + 1,
+        ticket=signing.dumps(
+            {"drop": drop.pk, "number": ticket.pk, "user": user.pk}, salt=TICKET_SALT
+        ),
     )
+
+
+TICKET_SALT = "plaza.inventory.drop-ticket"
+
+
+def drop_ticket_read(*, signed: str) -> dict | None:
+    """The drop, number and shopper a signed ticket names, or None when it was not signed here."""
+    try:
+        return signing.loads(signed, salt=TICKET_SALT)
+    except signing.BadSignature:
+        return None
 
 
 def drop_ticket_done(*, drop_ids, user, now: datetime | None = None) -> None:

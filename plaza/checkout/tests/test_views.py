@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from plaza.accounts.services import address_create
+from plaza.accounts.tests.factories import UserFactory
 from plaza.catalog.services import variant_update
 from plaza.catalog.tests.factories import make_product
 from plaza.checkout.models import CartLine, Checkout, ShippingMethod
@@ -330,3 +331,80 @@ def test_staff_of_another_shop_get_404_on_every_shipping_url(
         assert on_their_url.status_code == 404, "another shop's method is not found"
     assert on_the_shops_url.status_code == 404
     assert ShippingMethod.objects.filter(pk=theirs.pk).exists()
+
+
+# --- drops ------------------------------------------------------------------------------------
+
+
+def test_buy_now_before_a_drop_opens_says_when_it_opens(client, shopper, sneaker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from plaza.inventory.services import drop_set
+
+    drop_set(product=sneaker, release_at=timezone.now() + timedelta(days=1))
+    client.force_login(shopper)
+    response = client.get(
+        reverse("checkout:buy-now") + f"?variant={variant_of(sneaker).pk}",
+        HTTP_HX_REQUEST="true",
+    )
+    assert "This drop opens on" in response.content.decode()
+    assert not Checkout.objects.exists()
+
+
+def test_a_full_drop_line_sends_the_shopper_to_wait_and_back_on_their_turn(
+    client, shopper, other_owner, sneaker
+):
+    # given: one shopper at a time, and someone else is checking out
+    from django.utils import timezone
+
+    from plaza.checkout.services import checkout_hold
+    from plaza.inventory.models import DropTicket
+    from plaza.inventory.services import drop_set
+
+    drop_set(product=sneaker, release_at=timezone.now(), queue_size=1)
+    variant = variant_of(sneaker)
+    checkout_hold(buyer=other_owner, lines=[(variant.pk, 1)])
+    client.force_login(shopper)
+    url = reverse("checkout:buy-now") + f"?variant={variant.pk}"
+    # when
+    sent = client.get(url)
+    line = client.get(sent["Location"])
+    DropTicket.objects.filter(user=other_owner).update(done_at=timezone.now())
+    turn = client.get(sent["Location"])
+    # then
+    assert "/checkout/line/" in sent["Location"]
+    assert "You are in line" in line.content.decode()
+    assert "1 shopper is ahead of you" in line.content.decode()
+    assert turn.status_code == 302 and turn["Location"] == url
+
+
+def test_buy_now_after_the_last_unit_answers_sold_out_from_the_cache(client, shopper, sneaker):
+    from django.core.cache import cache
+
+    from plaza.checkout.services import checkout_hold
+
+    cache.clear()
+    variant = variant_of(sneaker)
+    checkout_hold(buyer=UserFactory(), lines=[(variant.pk, 3)])
+    assert checkout_hold(buyer=shopper, lines=[(variant.pk, 1)]) is None
+    client.force_login(shopper)
+    response = client.get(reverse("checkout:buy-now") + f"?variant={variant.pk}")
+    assert response.status_code == 409
+    assert "Every unit has found a buyer." in response.content.decode()
+    cache.clear()
+
+
+def test_the_line_page_refuses_to_send_the_shopper_to_another_site(client, shopper, sneaker):
+    from django.utils import timezone
+
+    from plaza.inventory.services import drop_set
+
+    drop = drop_set(product=sneaker, release_at=timezone.now(), queue_size=5)
+    client.force_login(shopper)
+    response = client.get(
+        reverse("checkout:drop-line", args=[drop.pk]) + "?next=https://evil.example/"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("checkout:cart-detail")
