@@ -19,6 +19,7 @@ from ninja import Field, Header, Path, Router, Schema, Status
 
 from plaza.accounts.api_auth import BODY_ERRORS, ErrorOut, Id, Text, errors, shopper_session
 from plaza.checkout import selectors, services
+from plaza.checkout.exceptions import CheckoutStale
 from plaza.checkout.models import Cart, Checkout, CheckoutStatus
 from plaza.checkout.selectors import Quote, QuoteLine, ShopQuote
 from plaza.core.exceptions import ValidationError
@@ -298,7 +299,7 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
 @router.post(
     "/checkout/quote",
     operation_id="checkout_quote",
-    response={200: QuoteOut, 409: DropOut, **errors(401, 403, *BODY_ERRORS)},
+    response={200: QuoteOut, 409: StaleOut | DropOut, **errors(401, 403, *BODY_ERRORS)},
     auth=shopper_session,
     summary='Start a "Buy now" checkout: hold the units and price them',
     description=(
@@ -311,6 +312,8 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
 )
 def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
     lines = [(line.variant_id, line.quantity, line.post_id) for line in payload.lines]
+    if services.sold_out_known(variant_ids=[line[0] for line in lines]):
+        raise CheckoutStale(_("Sold out."), changes=[_("Every unit has found a buyer.")])
     services.checkout_hold(buyer=request.auth, lines=lines)
     return selectors.quote_build(
         lines=lines, shipping=payload.shipping, holder=selectors.reservation_owner(request.auth)

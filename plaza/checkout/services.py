@@ -478,6 +478,8 @@ def checkout_complete(
     if existing is not None:
         return _replay(existing, request_hash, return_url)
 
+    if lines is not None and sold_out_known(variant_ids=[int(line[0]) for line in lines]):
+        raise CheckoutStale(_("Sold out."), changes=[_("Every unit has found a buyer.")])
     quote = quote_build(
         lines=_lines_from(cart, lines),
         shipping=shipping,
