@@ -123,3 +123,27 @@ class TaxRateForm(forms.Form):
         decimal_places=2,
         help_text=gettext_lazy("Prices already include it; receipts show the amount. 12 for 12 %."),
     )
+
+
+class DropForm(forms.Form):
+    release_at = forms.DateTimeField(
+        label=gettext_lazy("Release time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=gettext_lazy("Until then the product shows a countdown and cannot be bought."),
+    )
+    per_customer_limit = forms.IntegerField(
+        label=gettext_lazy("Limit per customer"),
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("Leave empty for no limit."),
+    )
+    queue_size = forms.IntegerField(
+        label=gettext_lazy("Shoppers checking out at once"),
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy(
+            "Above this, shoppers wait in a line and are let through in the order they came. "
+            "Leave empty for no line."
+        ),
+    )

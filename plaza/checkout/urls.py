@@ -8,6 +8,7 @@ from plaza.checkout import views, views_staff
 app_name = "checkout"
 
 staff = "backoffice/<slug:shop_slug>/shipping/"
+staff_product = "backoffice/<slug:shop_slug>/products/<int:product_id>/"
 
 STAFF_URLS = [
     path(staff, views_staff.shipping_settings, name="staff-shipping"),
@@ -17,6 +18,7 @@ STAFF_URLS = [
         views_staff.shipping_method_delete,
         name="staff-shipping-delete",
     ),
+    path(staff_product + "drop/", views_staff.product_drop, name="staff-product-drop"),
 ]
 
 urlpatterns = [

@@ -5,16 +5,21 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from plaza.accounts.models import StaffRole
+from plaza.accounts.selectors import CAN_EDIT_CATALOG
 from plaza.accounts.services import shop_set_tax_rate
 from plaza.backoffice.shortcuts import form_add_domain_error, render_backoffice, shop_staff_view
+from plaza.catalog.selectors import access_shop_product
 from plaza.checkout import selectors, services
-from plaza.checkout.forms import ShippingMethodForm, TaxRateForm
+from plaza.checkout.forms import DropForm, ShippingMethodForm, TaxRateForm
 from plaza.core.exceptions import DomainError, ValidationError
 from plaza.core.money import minor_to_decimal_str, parse_amount
+from plaza.inventory.selectors import drop_for_product
+from plaza.inventory.services import drop_remove, drop_set
 
 CAN_MANAGE_SHIPPING = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
 SECTION = "shipping"
@@ -126,3 +131,48 @@ def shipping_method_delete(request, membership, method_id: int):
     services.shipping_method_delete(method=method)
     messages.success(request, _("Shipping method removed."))
     return redirect("checkout:staff-shipping", shop_slug=membership.shop.slug)
+
+
+@shop_staff_view(roles=CAN_EDIT_CATALOG)
+def product_drop(request, membership, product_id: int):
+    """Make a product a drop, change its drop, or end it (``remove``)."""
+    product = access_shop_product(shop=membership.shop, product_id=product_id)
+    drop = drop_for_product(product_id=product.pk)
+    status = 200
+    if request.method == "POST" and "remove" in request.POST:
+        drop_remove(product=product)
+        messages.success(request, _("The product is no longer a drop."))
+        return redirect(
+            "checkout:staff-product-drop", shop_slug=membership.shop.slug, product_id=product.pk
+        )
+    if request.method == "POST":
+        form = DropForm(request.POST)
+        if form.is_valid():
+            try:
+                drop_set(product=product, **form.cleaned_data)
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                messages.success(request, _("The drop is saved."))
+                return redirect(
+                    "checkout:staff-product-drop",
+                    shop_slug=membership.shop.slug,
+                    product_id=product.pk,
+                )
+        status = 422
+    else:
+        form = DropForm(
+            initial={
+                "release_at": timezone.localtime(drop.release_at) if drop else None,
+                "per_customer_limit": drop.per_customer_limit if drop else None,
+                "queue_size": drop.queue_size if drop else None,
+            }
+        )
+    return render_backoffice(
+        request,
+        membership,
+        "checkout/staff/product_drop.html",
+        {"product": product, "drop": drop, "form": form},
+        section="products",
+        status=status,
+    )

@@ -315,10 +315,16 @@ def test_a_negative_shipping_price_is_refused_with_a_message(client, owner, shop
 def test_staff_of_another_shop_get_404_on_every_shipping_url(
     client, shop, other_owner, other_shop, name, method
 ):
-    # given
+    # given: the shop's own shipping method and product; someone of another shop
     theirs = shipping_method_create(shop=shop, data={"name": "Standard", "price": 100})
+    product = make_product(shop, stock=1)
     client.force_login(other_owner)
-    kwargs = {"method_id": theirs.pk} if name != "staff-shipping" else {}
+    pattern = str(next(p.pattern for p in STAFF_URLS if p.name == name))
+    kwargs = {}
+    if "<int:method_id>" in pattern:
+        kwargs["method_id"] = theirs.pk
+    if "<int:product_id>" in pattern:
+        kwargs["product_id"] = product.pk
     # when
     on_their_url = getattr(client, method)(
         reverse(f"checkout:{name}", kwargs={"shop_slug": other_shop.slug, **kwargs})
@@ -331,6 +337,7 @@ def test_staff_of_another_shop_get_404_on_every_shipping_url(
         assert on_their_url.status_code == 404, "another shop's method is not found"
     assert on_the_shops_url.status_code == 404
     assert ShippingMethod.objects.filter(pk=theirs.pk).exists()
+    assert not hasattr(product, "drop") or product.drop is None
 
 
 # --- drops ------------------------------------------------------------------------------------
@@ -408,3 +415,34 @@ def test_the_line_page_refuses_to_send_the_shopper_to_another_site(client, shopp
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("checkout:cart-detail")
+
+
+def test_staff_make_a_product_a_drop_and_end_it(client, owner, shop):
+    # given
+    product = make_product(shop, title="Court Classic", stock=10)
+    client.force_login(owner)
+    url = reverse("checkout:staff-product-drop", args=[shop.slug, product.pk])
+    # when
+    saved = client.post(
+        url, {"release_at": "2030-01-01T18:00", "per_customer_limit": "2", "queue_size": "50"}
+    )
+    page = client.get(url)
+    ended = client.post(url, {"remove": "1"})
+    # then
+    assert saved.status_code == 302
+    assert "Released on" in page.content.decode()
+    assert ended.status_code == 302
+    from plaza.inventory.models import Drop
+
+    assert not Drop.objects.filter(product=product).exists()
+
+
+def test_a_drop_without_a_release_time_is_refused_with_a_message(client, owner, shop):
+    product = make_product(shop, stock=10)
+    client.force_login(owner)
+    response = client.post(
+        reverse("checkout:staff-product-drop", args=[shop.slug, product.pk]),
+        {"release_at": "", "per_customer_limit": "0"},
+    )
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
