@@ -12,6 +12,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.ticker import start_ticker  # noqa: E402
+
+start_ticker()  # embedded default only: no broker, so the periodic sweeps run in-process
 
 application = ProtocolTypeRouter(
     {

@@ -179,6 +179,12 @@ if not CELERY_BROKER_URL:
     # Embedded default: tasks run in-process; the in-memory transport is never used to send.
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Periodic sweeps: `celery -A config beat` when scaled, the in-process ticker (config/ticker.py)
+# in the embedded default. They only tidy up: no deadline waits for them.
+CELERY_BEAT_SCHEDULE = {
+    "stock-reservations-sweep": {"task": "inventory.stock_reservations_sweep", "schedule": 60.0},
+}
+PLAZA_TICKER = env_bool("PLAZA_TICKER", default=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 
