@@ -50,7 +50,7 @@ def run_together(count: int, work: Callable[[int], object], *, timeout: float = 
 
 
 def run_many(
-    count: int, work: Callable[[int], object], *, threads: int = 30, timeout: float = 300
+    count: int, work: Callable[[int], object], *, threads: int = 20, timeout: float = 300
 ) -> list:
     """Run ``work(i)`` for i in range(count) on ``threads`` real threads released at the same
     instant, each taking the next i as soon as it is free (``count`` buyers through a bounded
