@@ -1,3 +1,9 @@
 """WebSocket routes of every app (live stock, inbox and live shopping add theirs here)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from plaza.checkout.live import StockConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/stock/", StockConsumer.as_asgi()),
+]

@@ -9,6 +9,7 @@ class CheckoutConfig(AppConfig):
 
     def ready(self) -> None:
         register_personal_data()
+        register_live_stock()
 
 
 def register_personal_data() -> None:
@@ -21,3 +22,11 @@ def register_personal_data() -> None:
         user_lookup="buyer",
         erasure=Erasure.DELETE,
     )
+
+
+def register_live_stock() -> None:
+    """Open pages hear stock changes: see plaza/checkout/live.py."""
+    from plaza.checkout.live import stock_changed_broadcast
+    from plaza.core import events
+
+    events.subscribe("stock.changed", stock_changed_broadcast)

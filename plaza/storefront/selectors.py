@@ -5,6 +5,9 @@ from django.db.models import Count, Q, QuerySet
 from plaza.accounts.models import Shop
 from plaza.catalog.models import Category, ProductStatus
 
+# The "Only N left" threshold, re-exported for the apps above (checkout's live stock).
+from plaza.storefront.picker import LOW_STOCK_THRESHOLD as LOW_STOCK_THRESHOLD
+
 HOME_SHOP_LIMIT = 24
 
 

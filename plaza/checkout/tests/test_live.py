@@ -1,0 +1,290 @@
+"""Live stock over the WebSocket of config.asgi, with the in-memory channel layer: a page that
+subscribes hears every stock change of its products, labelled in its own language.
+
+pytest-asyncio is not installed: each test runs its async scenario with async_to_sync, and the
+services run through sync_to_async in the test's own thread (and database connection). The page
+is asgiref's ApplicationCommunicator (channels.testing imports daphne, which is not installed)."""
+
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.asgi import application
+from plaza.catalog.tests.factories import make_product
+from plaza.checkout import live
+from plaza.inventory.services import stock_reserve, stock_set
+
+pytestmark = pytest.mark.django_db(transaction=True)
+WAIT = 1  # seconds: the issue's "within one second of the change"
+
+
+class Socket(ApplicationCommunicator):
+    """A page's WebSocket to ws/stock/, as a browser on 127.0.0.1 opens it."""
+
+    def __init__(self, lang: str):
+        super().__init__(
+            application,
+            {
+                "type": "websocket",
+                "path": "/ws/stock/",
+                "query_string": f"lang={lang}".encode(),
+                "headers": [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")],
+                "subprotocols": [],
+            },
+        )
+
+    async def connect(self) -> bool:
+        await self.send_input({"type": "websocket.connect"})
+        return (await self.receive_output(WAIT))["type"] == "websocket.accept"
+
+    async def send_to(self, *, text_data: str | None = None, bytes_data: bytes | None = None):
+        message = {"type": "websocket.receive"}
+        message.update({"text": text_data} if bytes_data is None else {"bytes": bytes_data})
+        await self.send_input(message)
+
+    async def receive_json_from(self, timeout: float = WAIT) -> dict:
+        message = await self.receive_output(timeout)
+        assert message["type"] == "websocket.send", message
+        return json.loads(message["text"])
+
+    async def disconnect(self) -> None:
+        await self.send_input({"type": "websocket.disconnect", "code": 1000})
+        await self.wait(WAIT)
+
+
+def run(scenario):
+    """Run the async scenario to its end. From a thread of its own when this thread already
+    runs an event loop (Playwright's, once a browser journey ran in this test process)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(scenario)()
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(async_to_sync(scenario)).result()
+
+
+def _socket(lang: str = "en") -> Socket:
+    return Socket(lang)
+
+
+async def _open(product_ids, *, lang: str = "en") -> tuple[Socket, list[dict]]:
+    """A page's socket subscribed to the products, with the current stock it was sent."""
+    socket = _socket(lang)
+    assert await socket.connect()
+    await socket.send_to(text_data=json.dumps({"subscribe": list(product_ids)}))
+    return socket, [await socket.receive_json_from(timeout=WAIT) for _ in product_ids]
+
+
+def test_a_subscribed_page_hears_the_new_stock_of_its_product_with_labels(shop):
+    # given: a product in two sizes, 8 and 4 units
+    product = make_product(shop, sizes=("41", "42"))
+    v41, v42 = product.variants.order_by("pk")
+    stock_set(variant=v41, quantity=8)
+    stock_set(variant=v42, quantity=4)
+
+    async def scenario():
+        socket, (current,) = await _open([product.pk])
+        # when: the shop sets 3 units of size 41
+        await sync_to_async(stock_set)(variant=v41, quantity=3)
+        changed = await socket.receive_json_from(timeout=WAIT)
+        await socket.disconnect()
+        return current, changed
+
+    current, changed = run(scenario)
+    # then: the page first got the stock as it was, then the change
+    assert current["available"] == 12
+    assert current["variants"][str(v41.pk)] == {"available": 8, "state": "in", "label": "In stock"}
+    assert changed == {
+        "product": product.pk,
+        "variants": {
+            str(v41.pk): {"available": 3, "state": "low", "label": "Only 3 left"},
+            str(v42.pk): {"available": 4, "state": "low", "label": "Only 4 left"},
+        },
+        "available": 7,
+        "state": "in",
+        "label": "In stock",
+    }
+
+
+def test_the_last_unit_held_by_a_checkout_reads_sold_out_in_the_page_language(shop):
+    # given: one unit, a French page following the product
+    product = make_product(shop, stock=1)
+    variant = product.variants.get()
+
+    async def scenario():
+        socket, (current,) = await _open([product.pk], lang="fr")
+        # when: a shopper's checkout holds the last unit
+        await sync_to_async(stock_reserve)(owner="user:1", lines={variant.pk: 1})
+        changed = await socket.receive_json_from(timeout=WAIT)
+        await socket.disconnect()
+        return current, changed
+
+    current, changed = run(scenario)
+    # then
+    assert current["label"] == "Plus que 1 en stock"
+    assert changed["state"] == "out"
+    assert changed["label"] == "Épuisé"
+    assert changed["variants"][str(variant.pk)] == {
+        "available": 0,
+        "state": "out",
+        "label": "Épuisé",
+    }
+
+
+def test_an_unknown_language_falls_back_to_the_default_one(shop):
+    # given
+    product = make_product(shop, stock=0)
+
+    async def scenario():
+        socket, (current,) = await _open([product.pk], lang="xx")
+        await socket.disconnect()
+        return current
+
+    # when / then
+    assert run(scenario)["label"] == "Sold out"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "not json",
+        "[1, 2]",
+        '{"subscribe": "7"}',
+        '{"subscribe": ["7", 7.5, true, null, -3, 0, 99999999999999999999]}',
+        '{"unsubscribe": [1]}',
+        "{}",
+        "",
+        '{"subscribe": [' + ",".join(["1"] * 3000) + "]}",
+    ],
+)
+def test_malformed_messages_are_ignored_and_the_socket_stays_open(shop, message):
+    # given: a product the socket will follow after the bad message
+    product = make_product(shop, stock=4)
+    variant = product.variants.get()
+
+    async def scenario():
+        socket = _socket()
+        assert await socket.connect()
+        # when
+        await socket.send_to(text_data=message)
+        silent = await socket.receive_nothing(timeout=0.2)
+        await socket.send_to(bytes_data=b"\x00\xff")
+        silent = silent and await socket.receive_nothing(timeout=0.1)
+        # then: still open, and a good message still works
+        await socket.send_to(text_data=json.dumps({"subscribe": [product.pk]}))
+        current = await socket.receive_json_from(timeout=WAIT)
+        await sync_to_async(stock_set)(variant=variant, quantity=0)
+        changed = await socket.receive_json_from(timeout=WAIT)
+        await socket.disconnect()
+        return silent, current, changed
+
+    silent, current, changed = run(scenario)
+    assert silent, "nothing is sent back for a malformed message"
+    assert current["available"] == 4
+    assert changed["label"] == "Sold out"
+
+
+def test_a_page_hears_only_the_products_it_follows_and_drafts_are_never_sent(shop):
+    # given: a page following one product; a draft product of the same shop
+    followed = make_product(shop, stock=5)
+    other = make_product(shop, stock=5)
+    draft = make_product(shop, stock=5, status="draft")
+    other_variant, draft_variant = other.variants.get(), draft.variants.get()
+
+    async def scenario():
+        socket, _ = await _open([followed.pk])
+        await socket.send_to(text_data=json.dumps({"subscribe": [draft.pk]}))
+        # when: the other product and the draft change
+        await sync_to_async(stock_set)(variant=other_variant, quantity=1)
+        await sync_to_async(stock_set)(variant=draft_variant, quantity=1)
+        silent = await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()
+        return silent
+
+    # then
+    assert run(scenario)
+
+
+def test_a_socket_follows_at_most_the_limit_dropping_the_oldest(shop, monkeypatch):
+    # given: a limit of 2
+    monkeypatch.setattr(live, "SUBSCRIPTION_LIMIT", 2)
+    first, second, third = (make_product(shop, stock=9) for _ in range(3))
+    first_variant, third_variant = first.variants.get(), third.variants.get()
+
+    async def scenario():
+        socket, _ = await _open([first.pk, second.pk])
+        await socket.send_to(text_data=json.dumps({"subscribe": [third.pk]}))
+        await socket.receive_json_from(timeout=WAIT)
+        # when: the oldest and the newest change
+        await sync_to_async(stock_set)(variant=first_variant, quantity=1)
+        await sync_to_async(stock_set)(variant=third_variant, quantity=1)
+        heard = await socket.receive_json_from(timeout=WAIT)
+        silent = await socket.receive_nothing(timeout=0.2)
+        await socket.disconnect()
+        return heard, silent
+
+    heard, silent = run(scenario)
+    # then
+    assert heard["product"] == third.pk
+    assert silent, "the first product was dropped"
+
+
+def test_a_message_read_before_the_last_one_sent_is_dropped(shop):
+    # given: a page that got the current stock of a product
+    product = make_product(shop, stock=9)
+    variant = product.variants.get()
+
+    async def scenario():
+        socket, (current,) = await _open([product.pk])
+        layer = get_channel_layer()
+        # when: a slow process delivers stock it read before, then a fresh read arrives
+        stale = {"type": "stock.changed", "product": product.pk, "at": 0.0}
+        await layer.group_send(live.stock_group(product.pk), stale | {"variants": {}})
+        await sync_to_async(stock_set)(variant=variant, quantity=2)
+        fresh = await socket.receive_json_from(timeout=WAIT)
+        silent = await socket.receive_nothing(timeout=0.2)
+        await socket.disconnect()
+        return fresh, silent
+
+    fresh, silent = run(scenario)
+    # then: the stale one never reached the page
+    assert fresh["label"] == "Only 2 left"
+    assert silent
+
+
+def test_the_broadcast_reads_stock_in_two_queries_for_any_number_of_variants(shop):
+    # given: two products, five variants
+    shoes = make_product(shop, sizes=("40", "41", "42"), stock=3)
+    shirt = make_product(shop, sizes=("S", "M"), stock=3)
+    variant_ids = [v.pk for p in (shoes, shirt) for v in p.variants.all()]
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        live.stock_changed_broadcast(shop_id=shop.pk, variant_ids=variant_ids)
+    # then
+    assert len(queries) == 2
+
+
+def test_a_broken_channel_layer_never_breaks_the_stock_change(shop, monkeypatch, caplog):
+    # given: a channel layer that fails on every send
+    class Broken:
+        async def group_send(self, group, message):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(live, "get_channel_layer", lambda: Broken())
+    variant = make_product(shop, stock=2).variants.get()
+    # when
+    with caplog.at_level(logging.ERROR, logger="plaza.checkout.live"):
+        stock_set(variant=variant, quantity=0)
+    # then: the change is committed, the failure logged
+    from plaza.inventory.selectors import stock_available_for_variants
+
+    assert stock_available_for_variants(variant_ids=[variant.pk]) == {variant.pk: 0}
+    assert "could not send product" in caplog.text
