@@ -76,4 +76,6 @@ def test_app_imports_only_public_modules_of_lower_apps(app, path):
             assert RANK[target] < RANK[app], f"{where}: {target} is not below {app}"
         module = parts[1] if len(parts) > 1 else ""
         # core is the shared kernel: all of it is there to be used.
-        assert target == "core" or module in PUBLIC_MODULES, f"{where}: only services/selectors/models"
+        assert target == "core" or module in PUBLIC_MODULES, (
+            f"{where}: only services/selectors/models"
+        )

@@ -18,7 +18,12 @@ def test_format_money_uses_the_active_language():
 
 @pytest.mark.parametrize(
     ("text", "currency", "minor"),
-    [("12.50", "EUR", 1250), ("12,5", "EUR", 1250), ("1,250.00", "PHP", 125000), ("980", "JPY", 980)],
+    [
+        ("12.50", "EUR", 1250),
+        ("12,5", "EUR", 1250),
+        ("1,250.00", "PHP", 125000),
+        ("980", "JPY", 980),
+    ],
 )
 def test_parse_amount_reads_decimal_text_into_minor_units(text, currency, minor):
     assert parse_amount(text, currency) == minor
