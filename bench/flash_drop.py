@@ -7,16 +7,23 @@ It creates a PostgreSQL database of its own (``plaza_bench_drop`` by default, dr
 created again each run, never ``plaza``), migrates it, and builds in one ``manage.py shell``:
 a shop, the drop (one variant, 500 units), a warm-up product, a shipping method, and every
 buyer with a saved address, a saved test card and a logged-in session (no login requests).
-Plaza then runs under uvicorn with two worker processes on a loopback port, with Redis (a
-database of its own, number 15) when ``redis-cli ping`` answers on 127.0.0.1:6379.
+Plaza then runs under uvicorn with two worker processes on a loopback port, each with a psycopg
+connection pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise;
+2 x 16 stays well under PostgreSQL's default max_connections of 100), with Redis (a database of
+its own, number 15, emptied first) when ``redis-cli ping`` answers on 127.0.0.1:6379. No Celery
+worker runs: with Redis the order e-mails queue there, as they would for a worker.
 
-Each buyer does POST /api/v1/checkout/quote, then, unless the quote already says the item is
-sold out, POST /api/v1/checkout with an Idempotency-Key, once, over keep-alive connections
-with a bounded number in flight; the run stops after every buyer or a time limit. The truth
-(orders, units allocated, stock) is read from the database afterwards:
+Each buyer does POST /api/v1/checkout/quote (which holds the unit for the buyer), then, unless
+the quote already says the item is sold out, POST /api/v1/checkout with an Idempotency-Key,
+once, over keep-alive connections with a bounded number in flight; the run stops after every
+buyer or a time limit. A buyer is "refused for stock" when the quote answers 200 with a problem
+(the hold failed), when the quote answers 409 ``checkout_stale`` (sold out, known from the
+cache), or when the payment answers 409 ``checkout_stale``. The truth (orders, units allocated,
+units still held, stock) is read from the database afterwards:
 
 - oversold: units promised beyond the 500 (or any stock row promising more than it has);
-- undersold: units left unsold at the end although some buyer was refused for stock.
+- undersold: units left unsold at the end (on hand minus allocated: units still held by a
+  reservation count as unsold) although some buyer was refused for stock.
 
 "Checkout latency" is a buyer's quote + pay, for the buyers who got an order. The last line:
 
@@ -52,6 +59,7 @@ from bench.harness import HOST, bench_env, exchange, load, manage, raw_request, 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DB = 15
 WARM_BUYERS = 64
+POOL_MAX_SIZE = 16  # per uvicorn worker: 2 x 16 of PostgreSQL's 100 connections
 BUYER_PREFIX = "drop-buyer-"
 WARM_PREFIX = "warm-buyer-"
 
@@ -138,21 +146,28 @@ TRUTH = """
 import json
 from django.db.models import Count, F, Sum
 from plaza.checkout.models import Checkout, CheckoutPart
-from plaza.inventory.models import Stock
+from plaza.inventory.models import Reservation, Stock
 from plaza.orders.models import Order, OrderLine
 from plaza.payments.models import Payment
 
 variant_id = {variant_id}
 stock = Stock.objects.filter(variant_id=variant_id).aggregate(
-    quantity=Sum("quantity"), allocated=Sum("allocated"))
+    quantity=Sum("quantity"), allocated=Sum("allocated"), reserved=Sum("reserved"))
 drop_orders = Order.objects.filter(
     pk__in=OrderLine.objects.filter(variant_id=variant_id).values("order_id"))
 checkouts = Checkout.objects.filter(buyer__email__startswith="{buyer}")
+holds = Reservation.objects.filter(variant_id=variant_id)
+holders = [int(o.split(":")[1]) for o in holds.values_list("owner", flat=True) if o.startswith("user:")]
+buyers_with_orders = set(drop_orders.values_list("buyer_id", flat=True))
 payments = Payment.objects.filter(
     pk__in=CheckoutPart.objects.filter(checkout__in=checkouts).values("payment_id"))
 print(json.dumps({{
     "quantity": stock["quantity"] or 0,
     "allocated": stock["allocated"] or 0,
+    "reserved": stock["reserved"] or 0,
+    "holds": holds.count(),
+    "units_held": holds.aggregate(n=Sum("quantity"))["n"] or 0,
+    "holders_without_order": len([u for u in holders if u not in buyers_with_orders]),
     "units_ordered": OrderLine.objects.filter(variant_id=variant_id).aggregate(
         n=Sum("quantity"))["n"] or 0,
     "orders": drop_orders.count(),
@@ -195,6 +210,30 @@ def redis_url(disabled: bool) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return f"redis://{HOST}:6379/{REDIS_DB}" if answer == "PONG" else ""
+
+
+def redis_flush(url: str) -> None:
+    """Empty the benchmark's own Redis database (sessions, sold-out flags, queued mails)."""
+    if url:
+        subprocess.run(
+            ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), "flushdb"],
+            capture_output=True,
+            check=True,
+            timeout=30,
+        )
+
+
+def redis_queued(url: str, queue: str = "celery") -> int | None:
+    """Messages waiting in a Celery queue of the benchmark's Redis database (no worker runs)."""
+    if not url:
+        return None
+    answer = subprocess.run(
+        ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), "llen", queue],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout.strip()
+    return int(answer) if answer.isdigit() else None
 
 
 def server_version(database_url: str) -> str:
@@ -279,13 +318,21 @@ async def _buy(conn, port: int, variant_id: int, person: dict, drop: Drop, label
     )
     quoted = time.perf_counter()
     drop.statuses[f"quote {status}"] += 1
-    if status != 200:
-        drop.errors[f"quote HTTP {status} {_code(answer)}".strip()] += 1
+    code = _code(answer)
+    if status in (200, 409):
+        drop.quote_ms.append((quoted - started) * 1000)
+    if status == 409 and code == "checkout_stale":
+        # "Sold out" known from the cache, without the database: refused for stock.
+        drop.refused[f"checkout_stale at quote ({_changes(answer)})"] += 1
+        drop.refused_ms.append((quoted - started) * 1000)
         return
-    drop.quote_ms.append((quoted - started) * 1000)
+    if status != 200:
+        drop.errors[f"quote HTTP {status} {code}".strip()] += 1
+        return
     quote = json.loads(answer)
     if quote["problems"]:
-        drop.refused["sold out at quote"] += 1
+        # The hold failed: the quote (200) names the line that cannot be bought.
+        drop.refused["sold out in the quote (200)"] += 1
         drop.refused_ms.append((quoted - started) * 1000)
         return
     body = json.dumps(
@@ -312,7 +359,7 @@ async def _buy(conn, port: int, variant_id: int, person: dict, drop: Drop, label
         drop.last_order_at = paid
         drop.buy_ms.append((paid - started) * 1000)
     elif status == 409 and code == "checkout_stale":
-        drop.refused["checkout_stale at pay"] += 1
+        drop.refused[f"checkout_stale at pay ({_changes(answer)})"] += 1
         drop.refused_ms.append((paid - started) * 1000)
     elif status == 201:
         drop.errors[f"pay 201 {json.loads(answer).get('status')}"] += 1
@@ -325,6 +372,15 @@ def _code(answer: bytes) -> str:
         return str(json.loads(answer).get("code") or "")
     except (ValueError, AttributeError):
         return ""
+
+
+def _changes(answer: bytes) -> str:
+    """The changes a 409 checkout_stale lists, shortened, to tell the refusals apart."""
+    try:
+        changes = json.loads(answer).get("changes") or []
+    except (ValueError, AttributeError):
+        return "?"
+    return "; ".join(str(change)[:40] for change in changes) or "no changes"
 
 
 async def _drive(
@@ -425,12 +481,25 @@ def main() -> None:
 
     database_url = fresh_database(args.database, args.admin_url)
     redis = redis_url(args.no_redis)
+    redis_flush(redis)
     with tempfile.TemporaryDirectory(prefix="plaza-bench-drop-") as folder:
-        # Django's advice under ASGI: no persistent connections. Each request runs in a thread
-        # of its own, so kept connections pile up until PostgreSQL refuses new ones.
-        conn_max_age = os.environ.get("DB_CONN_MAX_AGE", "0")
-        env = bench_env(
-            Path(folder), DATABASE_URL=database_url, REDIS_URL=redis, DB_CONN_MAX_AGE=conn_max_age
+        # A pool per worker process, shared by its request threads (the app's setting for load);
+        # the environment may say otherwise, and "0" or "" runs without a pool.
+        pool_size = os.environ.get("DB_POOL_MAX_SIZE", str(POOL_MAX_SIZE))
+        env = bench_env(Path(folder), DATABASE_URL=database_url, REDIS_URL=redis)
+        if pool_size and pool_size != "0":
+            env["DB_POOL_MAX_SIZE"] = pool_size
+            if int(pool_size) * args.workers > 80:
+                raise SystemExit(
+                    f"DB_POOL_MAX_SIZE={pool_size} x {args.workers} workers is too close to "
+                    "PostgreSQL's max_connections (100)"
+                )
+        else:
+            env.pop("DB_POOL_MAX_SIZE", None)
+        connections = (
+            f"DB_POOL_MAX_SIZE={env['DB_POOL_MAX_SIZE']} per worker"
+            if env.get("DB_POOL_MAX_SIZE")
+            else f"no pool, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (default)')}"
         )
         backends = f"PostgreSQL {server_version(database_url)}" + (" + Redis" if redis else "")
         print(
@@ -448,10 +517,13 @@ def main() -> None:
         print(
             f"{len(world['buyers'])} buyers for {args.units} units; {args.workers} workers; "
             f"{args.concurrency} buyers in flight; limit {args.seconds:.0f} s; "
-            f"DB_CONN_MAX_AGE={conn_max_age}",
+            f"{connections}",
             flush=True,
         )
-        with serve(env=env, workers=args.workers) as base:
+        # Django logs every 4xx as a warning and most buyers get a 409: the server's output goes
+        # to a file, summarised at the end.
+        server_log = Path(folder) / "server.log"
+        with server_log.open("w") as log, serve(env=env, workers=args.workers, stderr=log) as base:
             # Warm up: both workers, their database connections and the whole checkout path,
             # on another product, so the drop starts hot.
             load(f"{base}/livez", total=200, concurrency=8, seconds=20)
@@ -475,12 +547,17 @@ def main() -> None:
                 label="drop",
             )
             during = database_counters(database_url) - before
+            queued = redis_queued(redis)
             trivial = load(
                 f"{base}/livez",
                 total=args.trivial_requests,
                 concurrency=args.concurrency,
                 seconds=60,
             )
+        server_lines = Counter(
+            line.split(":", 1)[0] + ":" if line.startswith(("Conflict:", "Not Found:")) else line
+            for line in server_log.read_text().splitlines()
+        )
         truth = json.loads(
             manage(
                 "shell",
@@ -529,6 +606,11 @@ def main() -> None:
         f"{'database: stock':<32} quantity {truth['quantity']}, allocated {truth['allocated']}, "
         f"left {left}; rows over-allocated {truth['rows_over_allocated']}"
     )
+    print(
+        f"{'database: holds of the drop':<32} {truth['holds']} reservations, "
+        f"{truth['units_held']} units (stock.reserved {truth['reserved']}), "
+        f"{truth['holders_without_order']} of them by buyers without an order"
+    )
     print(f"{'database: checkouts':<32} {truth['checkouts_by_status']}")
     print(f"{'database: payments':<32} {truth['payments_by_status']}")
     per_buyer = max(drop.buyers_done, 1)
@@ -538,10 +620,17 @@ def main() -> None:
         f"per buyer {during['transactions'] / per_buyer:.1f} and "
         f"{during['sessions'] / per_buyer:.1f}"
     )
+    if queued is not None:
+        print(f"{'mails queued in Redis':<32} {queued} Celery messages (no worker runs)")
     print(f"{'oversold / undersold':<32} {oversold} / {undersold}")
     print(trivial.line("trivial /livez"))
     print(f"{'row UPDATE (1 / 4 connections)':<32} {row_1:.0f} / {row_4:.0f} per s")
     print(f"{'backends':<32} {backends}")
+    shown = [f"{n} x {line[:160]}" for line, n in server_lines.most_common(8)]
+    print(
+        f"{'server log':<32} {sum(server_lines.values())} lines"
+        + "".join(f"\n    {s}" for s in shown)
+    )
     print(
         f"drop: orders_per_s={drop.orders_per_s:.1f} p99_ms={percentile(drop.buy_ms, 99):.1f} "
         f"oversold={oversold} undersold={undersold} ratio_vs_trivial={ratio_trivial:.2f} "

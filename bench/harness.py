@@ -44,8 +44,10 @@ def manage(*args: str, env: dict[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def serve(*, env: dict[str, str], workers: int = 2, port: int | None = None):
-    """Plaza under uvicorn with `workers` processes on a free loopback port; yields the base URL."""
+def serve(*, env: dict[str, str], workers: int = 2, port: int | None = None, stderr=None):
+    """Plaza under uvicorn with `workers` processes on a free loopback port; yields the base URL.
+
+    The server's output goes to this process's, or to `stderr` (an open file) when given."""
     port = port or free_port()
     process = subprocess.Popen(
         [
@@ -67,6 +69,8 @@ def serve(*, env: dict[str, str], workers: int = 2, port: int | None = None):
         ],
         cwd=ROOT,
         env=env,
+        stdout=stderr,
+        stderr=stderr,
     )
     base = f"http://{HOST}:{port}"
     try:
