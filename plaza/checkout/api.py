@@ -312,7 +312,7 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
 )
 def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
     lines = [(line.variant_id, line.quantity, line.post_id) for line in payload.lines]
-    if services.sold_out_known(variant_ids=[line[0] for line in lines]):
+    if services.sold_out_known(variant_ids=[line[0] for line in lines], buyer=request.auth):
         raise CheckoutStale(_("Sold out."), changes=[_("Every unit has found a buyer.")])
     services.checkout_hold(buyer=request.auth, lines=lines)
     return selectors.quote_build(

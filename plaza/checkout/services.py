@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -304,13 +305,25 @@ def _sold_out_key(variant_id: int) -> str:
     return f"plaza:sold-out:{variant_id}"
 
 
-def sold_out_known(*, variant_ids) -> bool:
-    """True when one of these variants was found sold out in the last seconds: the stampede
-    after the last unit of a drop is answered from the cache (Redis when scaled), without the
-    database. PostgreSQL stays the truth: the flag expires after SOLD_OUT_SECONDS, so units that
-    come back (an expired hold, a cancelled order) are offered again within that time."""
-    keys = [_sold_out_key(v) for v in variant_ids]
-    return bool(keys) and bool(cache.get_many(keys))
+def _holds_key(user: User) -> str:
+    return f"plaza:holds:{user.pk}"
+
+
+def sold_out_known(*, variant_ids, buyer: User | None = None) -> bool:
+    """True when one of these variants was found sold out in the last seconds and ``buyer``
+    holds none of it: the stampede after the last unit of a drop is answered from the cache
+    (Redis when scaled), without the database, while the shoppers who hold the last units go
+    on (their holds are remembered in the cache as well). PostgreSQL stays the truth: the flag
+    expires after SOLD_OUT_SECONDS, so units that come back (an expired hold, a cancelled
+    order) are offered again within that time. Only for a checkout that starts: paying never
+    asks it."""
+    flagged = {
+        int(k.rsplit(":", 1)[1]) for k in cache.get_many([_sold_out_key(v) for v in variant_ids])
+    }
+    if not flagged:
+        return False
+    held = set(cache.get(_holds_key(buyer)) or ()) if buyer is not None else set()
+    return not flagged <= held
 
 
 def _remember_sold_out(error: InsufficientStock) -> None:
@@ -364,7 +377,9 @@ def checkout_hold(*, buyer: User, lines: list) -> datetime | None:
         return None
     _check_drops(buyer=buyer, quantities=quantities, admit=True)
     try:
-        return stock_reserve(owner=reservation_owner(buyer), lines=quantities)
+        until = stock_reserve(owner=reservation_owner(buyer), lines=quantities)
+        cache.set(_holds_key(buyer), list(quantities), timeout=settings.PLAZA_RESERVATION_SECONDS)
+        return until
     except InsufficientStock as exc:
         _remember_sold_out(exc)
         return None
@@ -375,6 +390,7 @@ def checkout_hold(*, buyer: User, lines: list) -> datetime | None:
 def checkout_release(*, buyer: User) -> None:
     """Give back what the buyer's checkout holds."""
     stock_release(owner=reservation_owner(buyer))
+    cache.delete(_holds_key(buyer))
 
 
 @dataclass(frozen=True)
@@ -478,8 +494,6 @@ def checkout_complete(
     if existing is not None:
         return _replay(existing, request_hash, return_url)
 
-    if lines is not None and sold_out_known(variant_ids=[int(line[0]) for line in lines]):
-        raise CheckoutStale(_("Sold out."), changes=[_("Every unit has found a buyer.")])
     quote = quote_build(
         lines=_lines_from(cart, lines),
         shipping=shipping,
@@ -610,6 +624,7 @@ def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None)
     """Void what was authorised, give back the held stock, mark the checkout failed, raise the
     error for the shopper."""
     stock_release(owner=reservation_owner(checkout.buyer))
+    cache.delete(_holds_key(checkout.buyer))
     drop_ids = [
         d.pk
         for d in drop_for_variants(
@@ -709,6 +724,7 @@ def _place_orders(checkout: Checkout) -> Checkout:
                 changes=changes,
             ),
         )
+    cache.delete(_holds_key(checkout.buyer))
     if drops:
         drop_ticket_done(drop_ids=[d.pk for d in drops], user=checkout.buyer)
     _after_completion(checkout)

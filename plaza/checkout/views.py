@@ -236,7 +236,7 @@ def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, exc.message)
         return redirect(request.headers.get("Referer") or "checkout:cart-detail")
-    if buy_now and services.sold_out_known(variant_ids=[lines[0][0]]):
+    if buy_now and services.sold_out_known(variant_ids=[lines[0][0]], buyer=request.user):
         # The stampede after the last unit: answered without asking the database for stock.
         return _render_sold_out(request)
     cart = None if buy_now else _cart(request)

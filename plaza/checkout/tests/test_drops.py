@@ -151,3 +151,16 @@ def test_one_shopper_checking_out_twice_at_once_stays_within_the_limit(shop):
     charged = Payment.objects.filter(status=PaymentStatus.CAPTURED).count()
     assert charged == 1, "the refused tabs' authorisations were voided"
     assert Checkout.objects.filter(status="completed").count() == 1
+
+
+def test_a_shopper_holding_one_of_the_last_units_is_not_told_sold_out(shopper, sneaker):
+    # given: the shopper holds 1, someone else the rest; a third shopper finds it sold out
+    variant = variant_of(sneaker)
+    checkout_hold(buyer=shopper, lines=[(variant.pk, 1)])
+    checkout_hold(buyer=UserFactory(), lines=[(variant.pk, 4)])
+    assert checkout_hold(buyer=UserFactory(), lines=[(variant.pk, 1)]) is None
+    # when / then: the flag is up, but not for the holder, who pays
+    assert sold_out_known(variant_ids=[variant.pk])
+    assert not sold_out_known(variant_ids=[variant.pk], buyer=shopper)
+    checkout = buy_now(shopper, variant)
+    assert checkout.parts.get().order.status == "paid"
