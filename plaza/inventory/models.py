@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plaza.accounts.models import Shop
@@ -139,6 +140,10 @@ class Drop(TimeStampedModel):
 
     def __str__(self):
         return f"drop of {self.product_id} at {self.release_at}"
+
+    @property
+    def is_open(self) -> bool:
+        return timezone.now() >= self.release_at
 
 
 class DropClaim(models.Model):

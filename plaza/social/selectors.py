@@ -47,7 +47,8 @@ from plaza.catalog.selectors import (
     product_text,
 )
 from plaza.core.exceptions import NotFound
-from plaza.inventory.selectors import stock_available_for_variants
+from plaza.inventory.models import Drop
+from plaza.inventory.selectors import drop_for_product, stock_available_for_variants
 from plaza.social.hashtags import hashtag_normalize
 from plaza.social.models import (
     VISIBLE_STATUSES,
@@ -137,7 +138,7 @@ def _tag_queryset() -> QuerySet[ProductTag]:
     """The tags shoppers see: those of products on sale, with what the product strip shows."""
     return (
         ProductTag.objects.filter(product__status=ProductStatus.ACTIVE)
-        .select_related("product", "product__shop")
+        .select_related("product", "product__shop", "product__drop")
         .prefetch_related(
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch("product__translations", queryset=ProductTranslation.objects.all()),
@@ -419,6 +420,7 @@ class ProductSheet:
     available: int
     # (variant, units that can be bought now), in the product's order: the sheet's buy box.
     offers: tuple = ()
+    drop: Drop | None = None  # when the product is a limited release
 
     @property
     def first_in_stock(self) -> int | None:
@@ -454,6 +456,7 @@ def product_sheet_get(*, post_id: int, tag_id: int) -> ProductSheet:
         image=images[0] if images else None,
         available=sum(available.values()),
         offers=tuple((v, available.get(v.pk, 0)) for v in variants),
+        drop=drop_for_product(product_id=product.pk),
     )
 
 

@@ -20,7 +20,7 @@ from plaza.catalog.selectors import (
     product_text,
 )
 from plaza.core.exceptions import NotFound
-from plaza.inventory.selectors import stock_available_for_variants
+from plaza.inventory.selectors import drop_for_product, stock_available_for_variants
 from plaza.storefront.picker import variant_picker_build
 from plaza.storefront.selectors import category_list_public, shop_list_public
 
@@ -129,6 +129,7 @@ def product_detail(request: HttpRequest, shop_slug: str, slug: str) -> HttpRespo
             "text": product_text(product),
             "images": images,
             "picker": picker,
+            "drop": drop_for_product(product_id=product.pk),
             "share_image_url": request.build_absolute_uri(images[0].image.url) if images else "",
         },
     )

@@ -25,3 +25,9 @@ def shipping_price(method, subtotal: int) -> int:
 def upto(count: int) -> range:
     """10|upto -> 1..10 (the quantities a buy box offers; the server checks the stock)."""
     return range(1, int(count) + 1)
+
+
+@register.filter
+def drop_waiting(drop) -> bool:
+    """True while ``drop`` (a Drop, or nothing) has not been released yet."""
+    return bool(drop) and not drop.is_open

@@ -446,3 +446,20 @@ def test_a_drop_without_a_release_time_is_refused_with_a_message(client, owner, 
     )
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
+
+
+def test_a_drop_shows_a_countdown_and_disabled_buttons_until_its_release(client, sneaker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from plaza.inventory.services import drop_set
+
+    drop_set(product=sneaker, release_at=timezone.now() + timedelta(hours=2), per_customer_limit=1)
+    page = client.get(
+        reverse("storefront:product", kwargs={"shop_slug": "kicks", "slug": sneaker.slug})
+    ).content.decode()
+    assert "This drop opens on" in page
+    assert "plazaDrop(" in page
+    buy_now_button = re.search(r'<button class="btn co-now"[^>]*>', page).group(0)
+    assert " disabled" in buy_now_button

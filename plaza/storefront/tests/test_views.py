@@ -590,8 +590,9 @@ SHOP_QUERIES = 6
 CATEGORY_QUERIES = 7
 # search: count; products; photos; translations (one more with ?shop=).
 SEARCH_QUERIES = 4
-# product: product with shop and category; photos; translations; variants; options; stock.
-PRODUCT_QUERIES = 6
+# product: product with shop and category; photos; translations; variants; options; stock;
+# whether it is a drop (its countdown and limit).
+PRODUCT_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [3, 30])
