@@ -43,12 +43,10 @@ class Ticker:
             task_name, _every = self.schedule[name]
             self.last[name] = self.clock()
             try:
-                app.tasks[task_name].apply()
+                app.tasks[task_name].apply(throw=True)
                 ran.append(name)
             except Exception:  # a sweep that fails must not stop the others, nor the ticker
                 logger.exception("periodic task %s failed", task_name)
-            finally:
-                close_old_connections()
         return ran
 
 
@@ -63,6 +61,7 @@ def start_ticker(*, interval: float = 5.0) -> bool:
         while True:
             time.sleep(interval)
             ticker.run_due()
+            close_old_connections()  # this thread's own connection, as after a request
 
     threading.Thread(target=loop, name="plaza-ticker", daemon=True).start()
     return True

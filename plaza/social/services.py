@@ -111,7 +111,6 @@ def _post_set_hashtags(post: Post) -> None:
     )
 
 
-@transaction.atomic
 def post_create(
     *,
     shop: Shop | None,
@@ -129,9 +128,15 @@ def post_create(
     if shop is None:
         if author is None:
             raise ValidationError(_("A post needs a shop or an author."), field="author")
-        user_handle_ensure(user=author)
+        user_handle_ensure(user=author)  # in its own short transaction, before the post's
     caption = _clean_caption(caption)
     prepared = media_prepare(list(media))
+    return _post_insert(shop=shop, author=author, caption=caption, prepared=prepared, tags=tags)
+
+
+@transaction.atomic
+def _post_insert(*, shop, author, caption: str, prepared: list, tags: Sequence[TagInput]) -> Post:
+    """The writes of ``post_create``, after the input is checked and the media prepared."""
     post = Post.objects.create(shop=shop, author=author, caption=caption)
     stored: list = []
     try:
@@ -383,7 +388,6 @@ def _clean_comment(body: str) -> str:
     return body
 
 
-@transaction.atomic
 def comment_create(*, post: Post, user: User, body: str, parent_id: int | None = None) -> Comment:
     """Comment on a visible post, or reply to one of its comments. Replies are one level deep:
     replying to a reply attaches the new comment to that reply's top-level comment. The body is
@@ -391,6 +395,14 @@ def comment_create(*, post: Post, user: User, body: str, parent_id: int | None =
     _check_visible(post)
     body = _clean_comment(body)
     user_handle_ensure(user=user)  # the commenter's name links to their profile
+    # The handle is settled in its own short transaction first: taking a unique handle while
+    # holding other locks can deadlock with another person taking the same one.
+    return _comment_insert(post=post, user=user, body=body, parent_id=parent_id)
+
+
+@transaction.atomic
+def _comment_insert(*, post: Post, user: User, body: str, parent_id: int | None) -> Comment:
+    """The insert of ``comment_create``, after the commenter has a handle."""
     top_id = None
     if parent_id is not None:
         # Locked, so that the parent cannot be deleted under a reply being written.
@@ -435,9 +447,9 @@ def comment_delete(*, comment: Comment, by: User) -> int:
 # --- follows -------------------------------------------------------------------------
 
 
-@transaction.atomic
 def shop_follow(*, shop: Shop, user: User) -> bool:
-    """Follow the shop; following again changes nothing. True when the follow is new."""
+    """Follow the shop; following again changes nothing. True when the follow is new. The
+    handle is settled first, in its own short transaction, then the follow is one insert."""
     user_handle_ensure(user=user)
     return _insert_once(Follow, shop=shop, user=user)
 
@@ -449,7 +461,6 @@ def shop_unfollow(*, shop: Shop, user: User) -> bool:
     return bool(deleted)
 
 
-@transaction.atomic
 def user_follow(*, follower: User, followed: User) -> bool:
     """Follow a person: their posts show in the follower's Following feed. Following again
     changes nothing (the unique pair decides between concurrent requests); following oneself is
