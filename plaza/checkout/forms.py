@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from plaza.accounts.services import ADDRESS_FIELDS
 from plaza.core.countries import country_choices
 
 NEW = "new"
@@ -60,16 +61,6 @@ class CheckoutForm(forms.Form):
         label=gettext_lazy("Save this card for next time"), required=False
     )
 
-    ADDRESS_FIELDS = (
-        "full_name",
-        "line1",
-        "line2",
-        "city",
-        "region",
-        "postal_code",
-        "country",
-        "phone",
-    )
     SECRET_FIELDS = ("card_number", "card_cvc")
 
     def __init__(self, *args, default_country: str = "", **kwargs):
@@ -91,7 +82,7 @@ class CheckoutForm(forms.Form):
         return int(month), year_number
 
     def address_data(self) -> dict:
-        return {name: self.cleaned_data.get(name) or "" for name in self.ADDRESS_FIELDS}
+        return {name: self.cleaned_data.get(name) or "" for name in ADDRESS_FIELDS}
 
 
 class ShippingMethodForm(forms.Form):

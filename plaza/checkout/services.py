@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from plaza.accounts.models import Shop, User
 from plaza.accounts.selectors import access_address
-from plaza.accounts.services import address_create, address_validate
+from plaza.accounts.services import ADDRESS_FIELDS, address_create, address_validate
 from plaza.catalog.models import ProductStatus, Variant
 from plaza.checkout.exceptions import CheckoutConflict, CheckoutStale, PaymentDeclined
 from plaza.checkout.models import (
@@ -80,16 +80,6 @@ logger = logging.getLogger("plaza.checkout")
 MAX_QUANTITY = 99  # of one item in a cart or an order
 MAX_CART_LINES = 50
 MAX_KEY_LENGTH = 200
-_ADDRESS_FIELDS = (
-    "full_name",
-    "line1",
-    "line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-)
 # How long a second request with the same key waits for the first to finish (a double click).
 WAIT_FOR_TWIN_SECONDS = 15.0
 
@@ -428,7 +418,7 @@ def _clean_key(key: Any) -> str:
 def _resolve_address(buyer: User, choice: AddressChoice) -> dict[str, str]:
     if choice.address_id is not None:
         address = access_address(user=buyer, address_id=choice.address_id)
-        return address_validate(data={f: getattr(address, f) for f in _ADDRESS_FIELDS})
+        return address_validate(data={f: getattr(address, f) for f in ADDRESS_FIELDS})
     if not choice.data:
         raise ValidationError(_("Enter a shipping address."), field="address")
     return address_validate(data=dict(choice.data))

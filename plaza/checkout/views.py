@@ -94,30 +94,30 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     return redirect("checkout:cart-detail")
 
 
-@require_POST
-def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
+def _change_line(request: HttpRequest, change) -> HttpResponse:
+    """Apply ``change(cart)`` to the shopper's cart; a refusal becomes a message on the cart."""
     cart = _cart(request)
     try:
         if cart is None:
             raise NotFound(_("This item is not in your cart."))
-        services.cart_line_update(
-            cart=cart, line_id=line_id, quantity=_int(request.POST.get("quantity"), -1)
-        )
+        change(cart)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("checkout:cart-detail")
+
+
+@require_POST
+def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponse:
+    quantity = _int(request.POST.get("quantity"), -1)
+    return _change_line(
+        request,
+        lambda cart: services.cart_line_update(cart=cart, line_id=line_id, quantity=quantity),
+    )
 
 
 @require_POST
 def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponse:
-    cart = _cart(request)
-    try:
-        if cart is None:
-            raise NotFound(_("This item is not in your cart."))
-        services.cart_line_remove(cart=cart, line_id=line_id)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("checkout:cart-detail")
+    return _change_line(request, lambda cart: services.cart_line_remove(cart=cart, line_id=line_id))
 
 
 @require_POST
