@@ -29,7 +29,19 @@ WITHIN = 1_000  # ms: the issue's "within one second of the change"
 
 
 @pytest.fixture
-def asgi_server(transactional_db):
+def in_memory_channel_layer(settings):
+    """The embedded default's channel layer, whatever the environment says (CI sets REDIS_URL):
+    the server runs in this process, and the test counts the sockets in its groups."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, in_memory_channel_layer):
     """The ASGI application on a free port, served by uvicorn in a thread: its base URL."""
     import uvicorn
 
