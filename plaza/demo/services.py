@@ -5,11 +5,13 @@ import itertools
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from plaza.accounts.models import Shop, User
 from plaza.accounts.services import (
@@ -43,7 +45,7 @@ from plaza.demo.data import (
 )
 from plaza.demo.exceptions import DatabaseNotEmpty
 from plaza.demo.images import latin_caption, product_picture
-from plaza.inventory.services import stock_bulk_set
+from plaza.inventory.services import drop_set, stock_bulk_set
 from plaza.payments.selectors import test_card_list
 from plaza.payments.services import card_tokenize, payment_method_save
 from plaza.social.services import (
@@ -152,6 +154,7 @@ def demo_seed(
         for spec in SHOPS:
             stock_bulk_set(shop=shops[spec.slug], quantities=quantities[spec.slug])
         _posts_create(shops=[shops[spec.slug] for spec in SHOPS], users=users)
+        _drop_create(shops)
     _shopper_card_save(users)
     summary = DemoSummary(
         seeded=True,
@@ -183,6 +186,8 @@ POST_HASHTAGS = {
 }
 POSTS_PER_SHOP = 5
 DEMO_CARD = "4242 4242 4242 4242"
+# The demo's drop: (shop, product, minutes after seeding until its release).
+DEMO_DROP = ("kalye-kicks", "Amihan Trail Pro", 15)
 
 
 def _posts_create(*, shops: list[Shop], users: dict[str, User]) -> None:
@@ -279,6 +284,19 @@ def _shop_create(spec: ShopSpec, users: dict[str, User]) -> Shop:
             },
         )
     return shop
+
+
+def _drop_create(shops: dict[str, Shop]) -> None:
+    """One product is a drop released shortly after the demo starts: its countdown shows on its
+    page and its posts, then it sells one pair per customer."""
+    shop_slug, title, minutes = DEMO_DROP
+    product = Product.objects.get(shop=shops[shop_slug], title=title)
+    drop_set(
+        product=product,
+        release_at=timezone.now() + timedelta(minutes=minutes),
+        per_customer_limit=1,
+        queue_size=50,
+    )
 
 
 def _shopper_card_save(users: dict[str, User]) -> None:

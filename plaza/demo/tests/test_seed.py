@@ -165,3 +165,12 @@ def test_demo_shopper_can_buy_now_in_two_taps_with_a_saved_card_and_address(seed
     assert rates == {"PHP": 1_200, "EUR": 2_000, "JPY": 1_000}
     for shop in Shop.objects.all():
         assert shop.shipping_methods.filter(is_active=True).exists(), shop.name
+
+
+def test_demo_has_a_drop_that_opens_shortly_after_it_starts(seeded):
+    from plaza.inventory.models import Drop
+
+    drop = Drop.objects.select_related("product").get()
+    assert drop.product.title == "Amihan Trail Pro"
+    assert not drop.is_open
+    assert (drop.per_customer_limit, drop.queue_size) == (1, 50)
