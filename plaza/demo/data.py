@@ -1194,7 +1194,7 @@ PLATFORM_USERS = (
         "shopper@plaza.demo",
         "Sam Cruz",
         "shopper",
-        "browse, search, switch language, manage addresses",
+        "follow, like, comment; a saved address and test card: Buy now in two taps",
     ),
 )
 
