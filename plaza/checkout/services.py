@@ -613,8 +613,7 @@ def _set_status(checkout: Checkout, status: str) -> Checkout:
 def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None) -> None:
     """Void what was authorised, give back the held stock, mark the checkout failed, raise the
     error for the shopper."""
-    stock_release(owner=reservation_owner(checkout.buyer))
-    cache.delete(_holds_key(checkout.buyer))
+    checkout_release(buyer=checkout.buyer)
     drop_ids = [
         d.pk
         for d in drop_for_variants(

@@ -17,6 +17,8 @@ from plaza.inventory.exceptions import DropLimitReached, DropNotOpen, DropQueued
 from plaza.inventory.models import Drop, DropClaim, DropTicket, Reservation, Stock, StockLocation
 
 MAX_QUANTITY = 10_000_000
+# Signs the ticket a shopper waiting in a drop's line is given (see DropQueued).
+TICKET_SALT = "plaza.inventory.drop-ticket"
 
 
 def stock_location_default(*, shop: Shop) -> StockLocation:
@@ -163,15 +165,9 @@ def _take_holds(owner: str, stock_ids: list[int]) -> dict[int, int]:
 def _release_owner(owner: str, stock_ids: list[int]) -> dict[int, int]:
     """Delete the owner's reservations on these (locked) stock rows and give their units back.
     Returns stock id -> units released."""
-    held = dict(
-        Reservation.objects.filter(owner=owner, stock_id__in=stock_ids).values_list(
-            "stock_id", "quantity"
-        )
-    )
-    if held:
-        Reservation.objects.filter(owner=owner, stock_id__in=list(held)).delete()
-        for stock_id in sorted(held):
-            Stock.objects.filter(pk=stock_id).update(reserved=F("reserved") - held[stock_id])
+    held = _take_holds(owner, stock_ids)
+    for stock_id in sorted(held):
+        Stock.objects.filter(pk=stock_id).update(reserved=F("reserved") - held[stock_id])
     return held
 
 
@@ -485,17 +481,6 @@ def drop_admit(*, drop: Drop, user, now: datetime | None = None) -> DropTicket |
             {"drop": drop.pk, "number": ticket.pk, "user": user.pk}, salt=TICKET_SALT
         ),
     )
-
-
-TICKET_SALT = "plaza.inventory.drop-ticket"
-
-
-def drop_ticket_read(*, signed: str) -> dict | None:
-    """The drop, number and shopper a signed ticket names, or None when it was not signed here."""
-    try:
-        return signing.loads(signed, salt=TICKET_SALT)
-    except signing.BadSignature:
-        return None
 
 
 def drop_ticket_done(*, drop_ids, user, now: datetime | None = None) -> None:
