@@ -35,7 +35,7 @@ def drop(transactional_db, add_product):
     )
     drop_set(
         product=product,
-        release_at=timezone.now() + timedelta(seconds=6),
+        release_at=timezone.now() + timedelta(seconds=15),  # margin for a loaded machine
         per_customer_limit=1,
     )
     return product
@@ -50,7 +50,7 @@ def test_a_drop_counts_down_then_sells_one_pair_per_customer(page, drop, login_a
     page.goto(f"/s/kicks/p/{drop.slug}/")
     buy = page.get_by_role("button", name="Buy now")
     # then: a running countdown, the buttons off
-    expect(page.get_by_text(re.compile(r"Opens in 00:00:0\d"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Opens in 00:00:[01]\d"))).to_be_visible()
     expect(buy).to_be_disabled()
     expect(page.get_by_role("button", name="Add to cart")).to_be_disabled()
     expect(page.get_by_text("Limited release")).to_have_count(0)
@@ -58,7 +58,7 @@ def test_a_drop_counts_down_then_sells_one_pair_per_customer(page, drop, login_a
     screenshot(page, "23-drop-countdown")
 
     # when: the release time passes, without reloading
-    expect(buy).to_be_enabled(timeout=10_000)
+    expect(buy).to_be_enabled(timeout=25_000)
     buy.click()
     expect(page).to_have_url(re.compile(r"/checkout/buy/"))
     page.get_by_role("button", name="Pay ₱9,149.00").click()
