@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "plaza.web",
     "plaza.checkout",
     "plaza.social",
+    "plaza.messaging",
     "plaza.demo",
 ]
 

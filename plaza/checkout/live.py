@@ -20,14 +20,12 @@ a message older than the last one it sent for that product: two processes (or tw
 one process) that overtake each other can never leave a page showing the older stock.
 """
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import Iterable
 from urllib.parse import parse_qs
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -36,6 +34,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from plaza.catalog.models import ProductStatus, Variant
+from plaza.core.live import group_send_soon, socket_loop_remember
 from plaza.inventory.selectors import stock_available_for_variants
 from plaza.storefront.selectors import LOW_STOCK_THRESHOLD
 
@@ -94,27 +93,6 @@ def stock_by_product(
     return products
 
 
-# The event loop serving this process's sockets, set by the first one that connects. Sends are
-# handed to it: the in-memory layer's queues belong to that loop, and a sweep thread or a task
-# must not touch them from another one.
-_socket_loop: asyncio.AbstractEventLoop | None = None
-
-
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("live stock: could not send", exc_info=future.exception())
-
-
-def _group_send(layer, group: str, message: dict) -> None:
-    loop = _socket_loop
-    if loop is not None and loop.is_running():
-        # Fire and forget: the committing request never waits on the channel layer.
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
-        future.add_done_callback(_log_failure)
-    else:  # no socket in this process (a worker): any loop will do for the Redis layer
-        async_to_sync(layer.group_send)(group, message)
-
-
 def stock_changed_broadcast(*, variant_ids: Iterable[int] = (), **_payload) -> None:
     """Handler of ``stock.changed``: send the new stock of the changed variants' products to
     their groups. Logs and returns on any failure (it runs in the committing request)."""
@@ -137,7 +115,7 @@ def stock_changed_broadcast(*, variant_ids: Iterable[int] = (), **_payload) -> N
             "variants": {str(pk): units for pk, units in variants.items()},
         }
         try:
-            _group_send(layer, stock_group(product_id), message)
+            group_send_soon(stock_group(product_id), message, layer=layer)
         except Exception:
             logger.exception("live stock: could not send product %s", product_id)
 
@@ -168,8 +146,7 @@ class StockConsumer(AsyncWebsocketConsumer):
     page's language (``?lang=``, one of settings.LANGUAGES)."""
 
     async def connect(self) -> None:
-        global _socket_loop
-        _socket_loop = asyncio.get_running_loop()
+        socket_loop_remember()
         self.language = _language(self.scope.get("query_string", b""))
         # Followed products, oldest first, with the read time of the last stock sent.
         self.products: dict[int, float] = {}

@@ -106,7 +106,7 @@ def _encode(img: Image.Image, size: int, *, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def _prepare_image(upload: UploadedFile) -> PreparedMedia:
+def image_prepare(upload: UploadedFile) -> PreparedMedia:
     if upload.size is None or upload.size > max_image_bytes():
         raise ValidationError(
             _("A photo may be at most %(mb)s MB.") % {"mb": _mb(max_image_bytes())}, field="media"
@@ -179,4 +179,4 @@ def media_prepare(uploads: list[UploadedFile]) -> list[PreparedMedia]:
         raise ValidationError(
             _("A post has at most %(n)s photos.") % {"n": MAX_IMAGES}, field="media"
         )
-    return [_prepare_image(upload) for upload in uploads]
+    return [image_prepare(upload) for upload in uploads]

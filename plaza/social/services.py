@@ -11,7 +11,6 @@ so liking twice, or twenty people liking at once, leaves the exact count.
 """
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,9 +26,11 @@ from django.utils.translation import ngettext
 from plaza.accounts.models import Membership, Shop, User
 from plaza.accounts.services import user_handle_ensure
 from plaza.catalog.models import Product, ProductStatus
+from plaza.core import events
 from plaza.core.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from plaza.core.text import plain_text
 from plaza.social.hashtags import MAX_HASHTAGS_PER_POST, hashtag_list
-from plaza.social.media import media_prepare
+from plaza.social.media import PreparedMedia, image_prepare, media_prepare
 from plaza.social.models import (
     CAPTION_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -59,15 +60,6 @@ class TagInput:
     media_index: int = 0
 
 
-def _clean_text(text: str) -> str:
-    """Plain text as people typed it, without control characters other than line breaks and tabs
-    (NUL and friends have no place in a caption or a comment, and PostgreSQL refuses NUL)."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
-
-
 def _check_visible(post: Post) -> None:
     if not post.is_visible():
         raise NotFound(_("This post does not exist."))
@@ -81,7 +73,7 @@ def _is_staff(*, shop_id: int, user: User) -> bool:
 
 
 def _clean_caption(caption: str) -> str:
-    caption = _clean_text(caption)
+    caption = plain_text(caption)
     if len(caption) > CAPTION_MAX_LENGTH:
         raise ValidationError(
             _("A caption has at most %(max)s characters (this one has %(n)s).")
@@ -376,7 +368,7 @@ def post_unsave(*, post: Post, user: User) -> Post:
 
 
 def _clean_comment(body: str) -> str:
-    body = _clean_text(body)
+    body = plain_text(body)
     if not body:
         raise ValidationError(_("Write something first."), field="body")
     if len(body) > COMMENT_MAX_LENGTH:
@@ -417,6 +409,8 @@ def _comment_insert(*, post: Post, user: User, body: str, parent_id: int | None)
         top_id = parent["parent_id"] or parent["pk"]
     comment = Comment.objects.create(post=post, user=user, body=body, parent_id=top_id)
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+    # Comment-to-DM (messaging) listens: a keyword in the comment opens a conversation.
+    events.publish("comment.created", comment_id=comment.pk, post_id=post.pk, user_id=user.pk)
     return comment
 
 
@@ -518,3 +512,9 @@ def user_social_data_erase(*, user: User) -> None:
     for post in Post.objects.filter(author=user, shop__isnull=True).prefetch_related("media"):
         post_delete(post=post)
     Post.objects.filter(author=user).update(author=None)
+
+
+def photo_prepare(*, upload: UploadedFile) -> PreparedMedia:
+    """Check one photo by its content and re-encode it upright without its metadata (as a post's
+    photos are), for other layers that take photos: chat attachments."""
+    return image_prepare(upload)

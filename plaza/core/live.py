@@ -1,0 +1,45 @@
+"""Sending to channel-layer groups from synchronous code (a service's on-commit handler).
+
+The in-memory layer of the embedded default keeps its queues on the event loop that serves the
+sockets, so a send from a request thread, a sweep or a task is handed to that loop (remembered
+by ``socket_loop_remember`` when a socket connects). In a process that serves no socket (a
+Celery worker) any loop will do for the Redis layer.
+"""
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+_socket_loop: asyncio.AbstractEventLoop | None = None
+
+
+def socket_loop_remember() -> None:
+    """Called by a consumer's ``connect``: the running loop serves this process's sockets."""
+    global _socket_loop
+    _socket_loop = asyncio.get_running_loop()
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("live: could not send", exc_info=future.exception())
+
+
+def group_send_soon(group: str, message: dict, *, layer=None) -> None:
+    """Send ``message`` to ``group`` without making the caller wait on the channel layer.
+    Never raises: a broken layer must not break the write that triggered the send."""
+    try:
+        layer = layer or get_channel_layer()
+        if layer is None:
+            return
+        loop = _socket_loop
+        if loop is not None and loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future.add_done_callback(_log_failure)
+        else:
+            async_to_sync(layer.group_send)(group, message)
+    except Exception:  # noqa: BLE001 - logged; the committing request must go on
+        logger.exception("live: could not send to %s", group)
