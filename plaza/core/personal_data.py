@@ -122,6 +122,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "catalog.ProductOption": {"name": "an option of a product, such as Size"},
     "inventory.StockLocation": {"name": "a shop's warehouse or store name"},
     "checkout.ShippingMethod": {"name": "a shop's shipping service, such as Express"},
+    "messaging.Label": {"name": "a topic a shop gives conversations, such as Returns"},
 }
 
 
