@@ -17,6 +17,7 @@ from plaza.catalog.selectors import access_shop_product, product_text
 from plaza.core.exceptions import NotFound
 from plaza.core.money import format_money
 from plaza.messaging.models import (
+    AgentAvailability,
     CannedReply,
     Channel,
     Conversation,
@@ -364,3 +365,30 @@ def customer_panel(*, conversation: Conversation) -> CustomerPanel:
             )
         )
     return CustomerPanel(customer=customer, orders=orders, cart_lines=lines)
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A staff member of the shop and whether they take new conversations in turn."""
+
+    membership: Membership
+    available: bool
+
+
+def agent_list(*, shop: Shop) -> list[Agent]:
+    """The shop's staff and whether each is available for round robin (two queries). A member
+    who never said so is not in the rotation, as ``_assign_round_robin`` reads it."""
+    members = list(
+        Membership.objects.filter(shop=shop).select_related("user").order_by("role", "user__email")
+    )
+    available = set(
+        AgentAvailability.objects.filter(shop=shop, available=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [Agent(membership=m, available=m.user_id in available) for m in members]
+
+
+def post_keywords_for_posts(*, post_ids) -> dict[int, PostKeyword]:
+    """The comment keywords of several posts by post id (one query)."""
+    return {k.post_id: k for k in PostKeyword.objects.filter(post_id__in=list(post_ids))}
