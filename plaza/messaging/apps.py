@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,6 +17,20 @@ class MessagingConfig(AppConfig):
         events.subscribe("comment.created", services.on_comment_created)
         events.subscribe("payment.captured", services.on_payment_captured)
         register_personal_data()
+        user_logged_in.connect(join_guest_chat, dispatch_uid="plaza.messaging.join_guest_chat")
+
+
+def join_guest_chat(sender, request, user, **kwargs) -> None:
+    """A guest who chatted logs in (or signs up): their conversations become the account's,
+    at once, so that a payment made right after reaches the chat."""
+    from plaza.messaging.live import GUEST_SESSION_KEY
+    from plaza.messaging.services import conversation_join_account
+
+    session = getattr(request, "session", None)
+    token = session.get(GUEST_SESSION_KEY) if session is not None else None
+    if token:
+        conversation_join_account(guest_token=token, user=user)
+        del session[GUEST_SESSION_KEY]
 
 
 def register_personal_data() -> None:

@@ -186,9 +186,7 @@ class InboxSettings(models.Model):
     bot_enabled = models.BooleanField(_("shopping bot on"), default=True)
     greeting = models.TextField(_("greeting"), blank=True, max_length=500)
     away_message = models.TextField(_("out of hours message"), blank=True, max_length=500)
-    handoff_keywords = models.CharField(
-        _("words that call a person"), max_length=300, blank=True
-    )
+    handoff_keywords = models.CharField(_("words that call a person"), max_length=300, blank=True)
     timezone = models.CharField(_("time zone"), max_length=60, default="UTC")
     # {"0": ["09:00", "18:00"], ...} Monday is "0"; a missing day is closed. Empty: always open.
     hours = models.JSONField(_("opening hours"), default=dict, blank=True)
@@ -269,9 +267,7 @@ class PostKeyword(models.Model):
     """Comment-to-DM: a comment on ``post`` that contains one of ``keywords`` opens a
     conversation with the commenter and offers the post's product."""
 
-    post = models.OneToOneField(
-        "social.Post", on_delete=models.CASCADE, related_name="dm_keywords"
-    )
+    post = models.OneToOneField("social.Post", on_delete=models.CASCADE, related_name="dm_keywords")
     keywords = models.CharField(_("keywords"), max_length=200)
     enabled = models.BooleanField(default=True)
 

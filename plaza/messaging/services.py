@@ -80,7 +80,8 @@ def web_contact_key(*, user: User | None = None, guest_token: str = "") -> str:
 def _clean_message_text(text: str, *, allow_empty: bool = False) -> str:
     raw = text or ""
     if "\x00" in raw or (
-        raw and sum(1 for ch in raw if ord(ch) < 32 and ch not in "\n\r\t") > len(raw) * _BINARY_SHARE
+        raw
+        and sum(1 for ch in raw if ord(ch) < 32 and ch not in "\n\r\t") > len(raw) * _BINARY_SHARE
     ):
         raise ValidationError(_("This message holds binary data, not text."), field="text")
     text = plain_text(raw)
@@ -142,9 +143,7 @@ def conversation_open(
     the winner's row."""
     if channel not in Channel.values:
         raise ValidationError(_("Unknown channel."), field="channel")
-    found = Conversation.objects.filter(
-        shop=shop, channel=channel, external_id=external_id
-    ).first()
+    found = Conversation.objects.filter(shop=shop, channel=channel, external_id=external_id).first()
     if found is not None:
         return found
     bot_on = inbox_settings_get(shop=shop).bot_enabled
@@ -273,9 +272,7 @@ def message_receive(
     if not bot_on:
         fields += _needs_person(conversation, now)
     conversation.save(update_fields=list(dict.fromkeys(fields)))
-    Conversation.objects.filter(pk=conversation.pk).update(
-        unread_by_staff=F("unread_by_staff") + 1
-    )
+    Conversation.objects.filter(pk=conversation.pk).update(unread_by_staff=F("unread_by_staff") + 1)
     if not bot_on and conversation.assignee_id is None:
         _assign_round_robin(conversation)
     message.conversation = conversation
@@ -306,6 +303,9 @@ def customer_message_post(
     if language and language != conversation.language:
         Conversation.objects.filter(pk=conversation.pk).update(language=language[:10])
         conversation.language = language[:10]
+    quick = str((payload or {}).get("quick_reply") or "")
+    if quick and not (text or "").strip():
+        text = _quick_reply_title(conversation, quick)
     message, created = message_receive(
         conversation=conversation, text=text, attachment=attachment, payload=payload
     )
@@ -314,6 +314,20 @@ def customer_message_post(
     from plaza.messaging.bot.engine import bot_respond
 
     return message, bot_respond(conversation=message.conversation, message=message)
+
+
+def _quick_reply_title(conversation: Conversation, quick: str) -> str:
+    """The words of the button a customer pressed, so the thread reads as they saw it."""
+    last = (
+        Message.objects.filter(conversation=conversation, sender_kind=SenderKind.BOT)
+        .order_by("-created_at", "-pk")
+        .values_list("payload", flat=True)
+        .first()
+    ) or {}
+    for button in last.get("quick_replies") or []:
+        if button.get("payload") == quick:
+            return str(button.get("title") or quick)
+    return quick[:100]
 
 
 def bot_message_send(
@@ -356,7 +370,9 @@ def _outgoing(
         text=text,
         payload={**payload, **({"tag": window.tag} if window.tag else {})},
         # The web chat delivers through its own socket; other channels through a connector.
-        status=DeliveryStatus.SENT if conversation.channel == Channel.WEB else DeliveryStatus.QUEUED,
+        status=DeliveryStatus.SENT
+        if conversation.channel == Channel.WEB
+        else DeliveryStatus.QUEUED,
     )
     if attachment is not None:
         message.attachment.save(attachment.name, ContentFile(attachment.content), save=False)
@@ -461,7 +477,12 @@ def _system_note(conversation: Conversation, text: str) -> Message:
 @transaction.atomic
 def message_status_update(*, conversation: Conversation, external_id: str, status: str) -> int:
     """A channel reports delivery: sent < delivered < read, never backwards; failed stays."""
-    order = [DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ]
+    order = [
+        DeliveryStatus.QUEUED,
+        DeliveryStatus.SENT,
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.READ,
+    ]
     if status not in DeliveryStatus.values:
         raise ValidationError(_("Unknown delivery status."), field="status")
     earlier = order[: order.index(status)] if status in order else order
@@ -920,4 +941,3 @@ def guest_token_new() -> str:
     import secrets
 
     return secrets.token_urlsafe(18)
-

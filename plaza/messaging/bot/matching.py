@@ -1,0 +1,221 @@
+"""Finding what people name in a message: products (by title in any of its languages, with
+typos, or by SKU), variants (by their option values: "size 42", "black"), FAQ entries, numbers.
+
+Fuzzy matching uses difflib's ratio per word: "trial pro" finds "Trail Pro" (0.8), "runing"
+finds "running". CJK titles match by their two-character pieces, so "跑鞋" finds "轻量跑鞋".
+"""
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from plaza.messaging.bot.lexicon import fold, is_cjk, words
+
+# Words too common to identify a product or an FAQ entry.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "do",
+        "does",
+        "you",
+        "your",
+        "my",
+        "me",
+        "i",
+        "it",
+        "this",
+        "that",
+        "with",
+        "what",
+        "how",
+        "much",
+        "size",
+        "sizes",
+        "colour",
+        "color",
+        "have",
+        "has",
+        "be",
+        "can",
+        "we",
+        "our",
+        "le",
+        "la",
+        "les",
+        "de",
+        "des",
+        "du",
+        "un",
+        "une",
+        "et",
+        "est",
+        "vous",
+        "je",
+        "il",
+        "elle",
+        "pour",
+        "avec",
+        "ang",
+        "ng",
+        "mga",
+        "sa",
+        "po",
+        "ba",
+        "ko",
+        "na",
+        "yung",
+        "die",
+        "het",
+        "en",
+        "van",
+        "vir",
+        "ek",
+        "jy",
+        "is",
+        "nie",
+        "'n",
+        "in",
+        "stock",
+        "price",
+        "buy",
+        "want",
+    ]
+)
+WORD_MATCH = 0.8
+PRODUCT_MATCH = 0.5
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,7}(?:[.,]\d{1,2})?)(?![\w])")
+
+
+def similar(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if abs(len(a) - len(b)) > max(len(a), len(b)) // 2:
+        return 0.0
+    return SequenceMatcher(None, a, b).ratio()
+
+
+def _cjk_pieces(text: str) -> set[str]:
+    compact = "".join(fold(text).split())
+    return {compact[i : i + 2] for i in range(len(compact) - 1) if is_cjk(compact[i : i + 2])}
+
+
+def _title_score(title: str, message_words: list[str], message_text: str) -> float:
+    """Share of the title's words found in the message (fuzzily), 0..1."""
+    if is_cjk(title):
+        pieces = _cjk_pieces(title)
+        if not pieces:
+            return 0.0
+        found = _cjk_pieces(message_text)
+        return len(pieces & found) / len(pieces)
+    title_words = [w for w in words(title) if w not in STOPWORDS and len(w) >= 2]
+    if not title_words:
+        return 0.0
+    matched = 0
+    strong = False
+    for tw in title_words:
+        best = max((similar(tw, mw) for mw in message_words), default=0.0)
+        if best >= WORD_MATCH:
+            matched += 1
+            strong = strong or len(tw) >= 4
+    if not strong:
+        return 0.0
+    return matched / len(title_words)
+
+
+@dataclass(frozen=True)
+class ProductMatch:
+    product_id: int
+    score: float
+    variant_id: int | None = None  # when a SKU named the variant
+
+
+def product_find(text: str, candidates: list[dict]) -> ProductMatch | None:
+    """The product a message names, best first: a SKU wins; else the best title (any of the
+    product's titles: its own and its translations) scoring at least PRODUCT_MATCH.
+
+    ``candidates``: [{"id", "titles": [...], "skus": {sku: variant id}}]."""
+    message_words = [w for w in words(text) if w not in STOPWORDS]
+    folded_words = set(words(text))
+    best: ProductMatch | None = None
+    for product in candidates:
+        for sku, variant_id in product["skus"].items():
+            if fold(sku) in folded_words:
+                return ProductMatch(product["id"], 1.0, variant_id)
+        score = max((_title_score(t, message_words, text) for t in product["titles"]), default=0)
+        if score >= PRODUCT_MATCH and (best is None or score > best.score):
+            best = ProductMatch(product["id"], score)
+    return best
+
+
+_LATIN = "0-9a-z\u00c0-\u024f"
+
+
+def _latin_word_in(word: str, folded: str) -> bool:
+    """A Latin-script word or number standing on its own: "42" in "size 42", in "42码" (CJK
+    around it), not in "142"."""
+    return bool(re.search(rf"(?<![{_LATIN}]){re.escape(word)}(?![{_LATIN}])", folded))
+
+
+def variants_named(text: str, variants: list[dict]) -> list[int]:
+    """The variants whose option values the message names most fully ("42", "size 42 black").
+    ``variants``: [{"id", "values": [...]}]. [] when no value is named."""
+    folded = fold(text)
+    scored: list[tuple[int, int]] = []
+    for variant in variants:
+        hits = 0
+        for value in variant["values"]:
+            value_folded = fold(str(value))
+            if not value_folded:
+                continue
+            if is_cjk(value_folded):
+                hits += value_folded in folded
+            elif all(_latin_word_in(part, folded) for part in words(value_folded)):
+                hits += 1
+        if hits:
+            scored.append((hits, variant["id"]))
+    if not scored:
+        return []
+    top = max(hits for hits, _ in scored)
+    return [variant_id for hits, variant_id in scored if hits == top]
+
+
+def faq_find(text: str, entries: list[dict]) -> dict | None:
+    """The FAQ entry a message asks: one of its keywords in the message wins; else most of the
+    question's words. ``entries``: [{"question", "keywords": [...], "answer"}]."""
+    folded = fold(text)
+    message_words = [w for w in words(text) if w not in STOPWORDS]
+    best, best_score = None, 0.0
+    for entry in entries:
+        for keyword in entry["keywords"]:
+            k = fold(keyword)
+            if not k:
+                continue
+            hit = k in folded if is_cjk(k) else re.search(rf"(?<!\w){re.escape(k)}(?!\w)", folded)
+            if hit:
+                return entry
+        score = _title_score(entry["question"], message_words, text)
+        if score > best_score:
+            best, best_score = entry, score
+    return best if best_score >= 0.6 else None
+
+
+def numbers_in(text: str) -> list[float]:
+    """Numbers written in the message ("under 50", "2", "49,99")."""
+    return [float(n.replace(",", ".")) for n in _NUMBER.findall(fold(text))]
+
+
+def order_numbers_in(text: str) -> list[str]:
+    """Order numbers as Plaza writes them: two groups of four letters or digits, "7KQ2-M9XA"."""
+    return re.findall(r"(?<![\w-])([A-Z0-9]{4}-[A-Z0-9]{4})(?![\w-])", text.upper())
