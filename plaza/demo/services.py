@@ -46,6 +46,17 @@ from plaza.demo.data import (
 from plaza.demo.exceptions import DatabaseNotEmpty
 from plaza.demo.images import latin_caption, product_picture
 from plaza.inventory.services import drop_set, stock_bulk_set
+from plaza.messaging.models import Channel
+from plaza.messaging.services import (
+    agent_set_available,
+    canned_reply_save,
+    conversation_open,
+    customer_message_post,
+    faq_entry_save,
+    inbox_settings_update,
+    post_keywords_set,
+    web_contact_key,
+)
 from plaza.payments.selectors import test_card_list
 from plaza.payments.services import card_tokenize, payment_method_save
 from plaza.social.services import (
@@ -155,6 +166,7 @@ def demo_seed(
             stock_bulk_set(shop=shops[spec.slug], quantities=quantities[spec.slug])
         _posts_create(shops=[shops[spec.slug] for spec in SHOPS], users=users)
         _drop_create(shops)
+        _inbox_create(shops, users)
     _shopper_card_save(users)
     summary = DemoSummary(
         seeded=True,
@@ -297,6 +309,84 @@ def _drop_create(shops: dict[str, Shop]) -> None:
         per_customer_limit=1,
         queue_size=50,
     )
+
+
+# Each demo shop's inbox, in its own language: the bot's greeting, FAQ entries (question,
+# keywords, answer) and canned replies (shortcode, text).
+DEMO_INBOX = {
+    "kalye-kicks": {
+        "greeting": "Hi! I'm the Kalye Kicks bot. Ask me about sizes, stock, shipping or your "
+        "order, or type WANT under any post.",
+        "faq": [
+            (
+                "Can I return shoes?",
+                "return, exchange, refund policy",
+                "Returns and size exchanges are free within 30 days, unworn and in the box.",
+            ),
+            (
+                "Do you have a store?",
+                "store, shop location, branch",
+                "Visit us at 27 Maginhawa St, Quezon City, 11:00 to 20:00 every day.",
+            ),
+        ],
+        "canned": [
+            ("thanks", "Salamat! Enjoy your new kicks."),
+            ("sizes", "Our shoes fit true to size. Between two sizes? Take the bigger one."),
+        ],
+    },
+    "atelier-camelia": {
+        "greeting": "Bonjour ! Je suis l'assistant d'Atelier Camélia. Posez-moi vos questions "
+        "sur nos soins, le stock ou votre commande.",
+        "faq": [
+            (
+                "Vos produits sont-ils testés sur les animaux ?",
+                "animaux, cruelty, vegan",
+                "Jamais. Tous nos soins sont vegan et fabriqués à Grasse.",
+            ),
+        ],
+        "canned": [("merci", "Merci pour votre commande, à très vite !")],
+    },
+    "hoshino-coffee": {
+        "greeting": "こんにちは！星野珈琲のアシスタントです。商品、在庫、配送、ご注文についてお聞きください。",
+        "faq": [
+            (
+                "豆は挽いてもらえますか？",
+                "挽き, 粉",
+                "はい。ご注文時にメッセージで挽き目をお知らせください。",
+            )
+        ],
+        "canned": [("arigato", "ご注文ありがとうございました！")],
+    },
+}
+
+
+def _inbox_create(shops: dict[str, Shop], users: dict[str, User]) -> None:
+    """Each shop's inbox and bot set up, comment-to-DM on each shop's newest post (keyword
+    WANT), and one conversation of the demo shopper with the bot, so the inbox is not empty."""
+    from plaza.social.models import Post
+
+    for slug, inbox in DEMO_INBOX.items():
+        shop = shops[slug]
+        inbox_settings_update(shop=shop, greeting=inbox["greeting"], handoff_keywords="")
+        for question, keywords, answer in inbox["faq"]:
+            faq_entry_save(shop=shop, question=question, keywords=keywords, answer=answer)
+        for shortcode, text in inbox["canned"]:
+            canned_reply_save(shop=shop, shortcode=shortcode, text=text)
+        for membership in shop.memberships.select_related("user"):
+            agent_set_available(shop=shop, user=membership.user, available=True)
+        newest = Post.objects.filter(shop=shop).order_by("-created_at", "-pk").first()
+        if newest is not None:
+            post_keywords_set(post=newest, keywords="WANT, #buy")
+    shopper = users["shopper@plaza.demo"]
+    conversation = conversation_open(
+        shop=shops["kalye-kicks"],
+        channel=Channel.WEB,
+        external_id=web_contact_key(user=shopper),
+        customer=shopper,
+        language="en",
+    )
+    for text in ("Hi!", "Do you have the Amihan Trail Pro in size 42?", "Where is my order?"):
+        customer_message_post(conversation=conversation, text=text, rate_key="demo")
 
 
 def _shopper_card_save(users: dict[str, User]) -> None:

@@ -174,3 +174,15 @@ def test_demo_has_a_drop_that_opens_shortly_after_it_starts(seeded):
     assert drop.product.title == "Amihan Trail Pro"
     assert not drop.is_open
     assert (drop.per_customer_limit, drop.queue_size) == (1, 50)
+
+
+def test_demo_shops_have_a_bot_an_faq_comment_keywords_and_a_conversation(seeded):
+    from plaza.messaging.models import Conversation, FaqEntry, PostKeyword, SenderKind
+
+    # every shop has FAQ entries and comment-to-DM on its newest post
+    assert FaqEntry.objects.values("shop").distinct().count() == 3
+    assert PostKeyword.objects.count() == 3
+    # the demo shopper asked the Kalye Kicks bot about a size, and it answered from the catalog
+    conversation = Conversation.objects.get(shop__slug="kalye-kicks")
+    bot = conversation.messages.filter(sender_kind=SenderKind.BOT).values_list("text", flat=True)
+    assert any("42" in text for text in bot)
