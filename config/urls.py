@@ -17,6 +17,7 @@ urlpatterns = [
     path("me/", include("plaza.accounts.urls")),
     path("backoffice/", include("plaza.backoffice.urls")),
     path("payments/", include("plaza.payments.urls")),
+    path("", include("plaza.messaging.urls")),
     path("", include("plaza.orders.urls")),
     path("", include("plaza.checkout.urls")),
     path("", include("plaza.social.urls")),
