@@ -692,13 +692,12 @@ def _place_orders(checkout: Checkout) -> Checkout:
                 checkout.payment_token = ""
                 fields.append("payment_token")
             checkout.save(update_fields=fields)
-            # Last: the stock rows stay locked only until the commit that follows. One call for
-            # every shop's lines locks the rows in one primary-key order (no deadlock between
-            # carts), turns the buyer's holds into the allocation and gives back what they held
-            # and did not buy.
             drops = _drop_claims(checkout.buyer, bought)
-            stock_allocate(lines=bought, owner=reservation_owner(checkout.buyer))
-            stock_release(owner=reservation_owner(checkout.buyer))
+            # Last: the stock rows stay locked only until the commit that follows (no savepoint
+            # to release in between). One call for every shop's lines locks the rows in one
+            # primary-key order (no deadlock between carts) and turns the buyer's holds into
+            # the allocation; what they held and did not buy is given back after the commit.
+            stock_allocate(lines=bought, owner=reservation_owner(checkout.buyer), savepoint=False)
     except DropLimitReached as exc:
         _fail(checkout, exc.message, error=exc)
     except (InsufficientStock, CheckoutStale) as exc:
@@ -713,7 +712,7 @@ def _place_orders(checkout: Checkout) -> Checkout:
                 changes=changes,
             ),
         )
-    cache.delete(_holds_key(checkout.buyer))
+    checkout_release(buyer=checkout.buyer)
     if drops:
         drop_ticket_done(drop_ids=[d.pk for d in drops], user=checkout.buyer)
     _after_completion(checkout)

@@ -1,9 +1,10 @@
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,22 +172,102 @@ def _release_owner(owner: str, stock_ids: list[int]) -> dict[int, int]:
     return held
 
 
-@transaction.atomic
 def stock_reserve(
     *, owner: str, lines: Mapping[int, int], ttl: timedelta | None = None, now=None
 ) -> datetime:
     """Hold units of each variant for ``owner`` (e.g. ``"user:7"``) until the returned time,
-    replacing whatever the owner held before. All or nothing.
+    replacing whatever the owner held before. All or nothing. Raises InsufficientStock naming
+    every short line.
 
-    Each row is one conditional UPDATE (``... WHERE quantity - allocated - reserved >= n``);
-    only when it fails are the row's expired reservations reclaimed and the UPDATE tried once
-    more. Rows are locked in primary-key order (the owner's old holds included) before any
-    reservation row is touched. Raises InsufficientStock naming every short line.
+    On PostgreSQL, when the owner holds nothing yet (a checkout that starts), each stock row is
+    changed by one statement that also writes the reservation: a conditional UPDATE (``... WHERE
+    quantity - allocated - reserved >= n``) whose RETURNING feeds the reservation's INSERT. A
+    single line is that one statement in autocommit, so the row's lock lasts that statement and
+    nothing else; several lines are one such statement per row, in primary-key order, in one
+    transaction. When a row is short (or the owner holds something to replace, or on SQLite)
+    the locked path below runs: it reclaims the row's expired reservations before giving up.
     """
     lines = _clean_lines(lines)
     now = now or timezone.now()
     ttl = ttl if ttl is not None else timedelta(seconds=settings.PLAZA_RESERVATION_SECONDS)
     expires_at = now + ttl
+    if (
+        connection.vendor == "postgresql"
+        and not Reservation.objects.filter(owner=owner).exists()
+        and _reserve_in_one_statement_per_row(owner, lines, now, expires_at)
+    ):
+        events.publish("stock.changed", shop_id=None, variant_ids=sorted(lines))
+        return expires_at
+    return _reserve_locked(owner, lines, now, expires_at)
+
+
+class _Short(Exception):
+    """A row could not be changed by its one statement: undo the others, take the locked path."""
+
+
+# One statement per stock row, PostgreSQL only. ``{row}`` is the stock row: its id, or the
+# default location's row of a variant. The UPDATE takes the row's lock; the reservation is
+# written by the same statement (no unit is ever counted in ``reserved`` without its row).
+_HOLD_SQL = """
+WITH held AS (
+    UPDATE inventory_stock SET reserved = reserved + %(n)s
+    WHERE id = {row} AND quantity - allocated - reserved >= %(n)s
+    RETURNING id
+)
+INSERT INTO inventory_reservation (stock_id, variant_id, owner, quantity, expires_at, created_at)
+SELECT held.id, %(variant)s, %(owner)s, %(n)s, %(until)s, %(now)s FROM held
+"""
+_DEFAULT_ROW = """(
+    SELECT s.id FROM inventory_stock s
+    JOIN inventory_stocklocation l ON l.id = s.location_id AND l.is_default
+    WHERE s.variant_id = %(variant)s
+)"""
+
+
+def _reserve_in_one_statement_per_row(
+    owner: str, lines: dict[int, int], now: datetime, expires_at: datetime
+) -> bool:
+    """Hold every line with one statement per stock row; False (nothing held) when a row is
+    short, has no stock, or the owner's hold appeared meanwhile (another tab)."""
+    params = {"owner": owner, "until": expires_at, "now": now}
+    try:
+        if len(lines) == 1:
+            # Outside any transaction this is autocommit: the lock lasts the statement.
+            [(variant_id, n)] = lines.items()
+            with _savepoint_if_nested(), connection.cursor() as cursor:
+                cursor.execute(
+                    _HOLD_SQL.format(row=_DEFAULT_ROW), {**params, "variant": variant_id, "n": n}
+                )
+                return cursor.rowcount == 1
+        stock_ids = _stock_rows_in_pk_order(lines)
+        if len(stock_ids) != len(lines):
+            return False
+        with transaction.atomic(), connection.cursor() as cursor:
+            for variant_id, stock_id in sorted(stock_ids.items(), key=lambda item: item[1]):
+                cursor.execute(
+                    _HOLD_SQL.format(row="%(stock)s"),
+                    {**params, "variant": variant_id, "stock": stock_id, "n": lines[variant_id]},
+                )
+                if cursor.rowcount != 1:
+                    raise _Short
+    except (_Short, IntegrityError):
+        return False
+    return True
+
+
+def _savepoint_if_nested():
+    """A savepoint when a caller's transaction is open (a failed statement must not break it),
+    nothing in autocommit."""
+    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+
+
+@transaction.atomic
+def _reserve_locked(
+    owner: str, lines: dict[int, int], now: datetime, expires_at: datetime
+) -> datetime:
+    """Rows are locked in primary-key order (the owner's old holds included) before any
+    reservation row is touched; each row is then one conditional UPDATE, and only when it fails
+    are the row's expired reservations reclaimed and the UPDATE tried once more."""
     stock_ids = _stock_rows_in_pk_order(lines)
     old = list(Reservation.objects.filter(owner=owner).values_list("stock_id", flat=True))
     locked = sorted(set(stock_ids.values()) | set(old))
@@ -258,8 +339,9 @@ def stock_reservations_sweep(*, now=None, limit: int = 1000) -> int:
     return freed
 
 
-@transaction.atomic
-def stock_allocate(*, lines: Mapping[int, int], owner: str | None = None) -> None:
+def stock_allocate(
+    *, lines: Mapping[int, int], owner: str | None = None, savepoint: bool = True
+) -> None:
     """Promise units of each variant to an order, or change nothing.
 
     Each row changes with one conditional UPDATE (``... WHERE quantity - allocated - reserved
@@ -268,11 +350,107 @@ def stock_allocate(*, lines: Mapping[int, int], owner: str | None = None) -> Non
     these rows are turned into the allocation (released in the same transaction), whether or not
     they have expired. When a row is short, its expired reservations are reclaimed and the
     UPDATE tried once more. Lines of several shops may be mixed. Raises InsufficientStock naming
-    every short line. Call inside the transaction that places the order; no network call may
-    happen in it.
+    every short line. Call inside the transaction that places the order, last, just before its
+    commit (the rows stay locked until then); no network call may happen in it.
+
+    On PostgreSQL, with ``owner``, each row is one statement: the UPDATE and the DELETE of the
+    owner's reservation of that row (after the UPDATE, so stock before reservations). The
+    ``stock.changed`` event is published only when what others can buy changed (a hold that
+    becomes the allocation changes nothing for them). ``savepoint=False`` is for a caller whose
+    own transaction commits right after and rolls back on any error (checkout's placement): no
+    savepoint to release while the rows are locked.
     """
     lines = _clean_lines(lines)
     now = timezone.now()
+    with transaction.atomic(savepoint=savepoint):
+        if owner and connection.vendor == "postgresql":
+            short, changed = _allocate_held(lines, owner, now)
+        else:
+            short, changed = _allocate_locked(lines, owner, now)
+        if short:
+            # Leaving the atomic block with the error undoes what this call allocated.
+            raise _short_error(short, now)
+        if changed:
+            events.publish("stock.changed", shop_id=None, variant_ids=sorted(changed))
+
+
+# One statement per stock row, PostgreSQL only: the owner's hold of the row (read from the
+# statement's snapshot) becomes part of the allocation; the UPDATE locks the row, then the
+# DELETE (which reads the UPDATE's result, so runs after it) removes the hold. ``taken`` differs
+# from ``own`` only if another transaction reclaimed the (expired) hold while this one waited
+# for the row's lock: the caller then puts the difference back.
+_ALLOCATE_SQL = """
+WITH own AS (
+    SELECT COALESCE(SUM(quantity), 0) AS units FROM inventory_reservation
+    WHERE owner = %(owner)s AND stock_id = {row}
+), moved AS (
+    UPDATE inventory_stock SET allocated = allocated + %(n)s, reserved = reserved - own.units
+    FROM own
+    WHERE id = {row} AND quantity - allocated - reserved + own.units >= %(n)s
+    RETURNING inventory_stock.id
+), taken AS (
+    DELETE FROM inventory_reservation
+    WHERE owner = %(owner)s AND stock_id IN (SELECT id FROM moved)
+    RETURNING quantity
+)
+SELECT moved.id, (SELECT units FROM own), (SELECT COALESCE(SUM(quantity), 0) FROM taken)
+FROM moved
+"""
+
+
+def _allocate_held(lines: dict[int, int], owner: str, now: datetime) -> tuple[list, list]:
+    """(short variant ids, variant ids whose availability changed)."""
+    if len(lines) == 1:
+        rows = [(next(iter(lines)), None)]
+    else:
+        rows = sorted(_stock_rows_in_pk_order(lines).items(), key=lambda item: item[1])
+    short = [variant_id for variant_id in lines if len(lines) > 1 and variant_id not in dict(rows)]
+    changed = []
+    with connection.cursor() as cursor:
+        for variant_id, stock_id in rows:
+            n = lines[variant_id]
+            row = _DEFAULT_ROW if stock_id is None else "%(stock)s"
+            params = {"owner": owner, "variant": variant_id, "stock": stock_id, "n": n}
+            cursor.execute(_ALLOCATE_SQL.format(row=row), params)
+            answer = cursor.fetchone()
+            if answer is None:
+                # Short (or no stock row): reclaim the row's expired holds and try once more.
+                stock_id = stock_id or _stock_rows_in_pk_order([variant_id]).get(variant_id)
+                if stock_id is None or not _allocate_row_after_reclaim(stock_id, n, owner, now):
+                    short.append(variant_id)
+                    continue
+                changed.append(variant_id)
+                continue
+            _row_id, own, taken = answer
+            if taken != own:
+                # The hold was reclaimed meanwhile: ``reserved`` went down by it twice. Put it
+                # back; the database's check refuses the allocation if it no longer fits.
+                try:
+                    with transaction.atomic():
+                        Stock.objects.filter(pk=_row_id).update(
+                            reserved=F("reserved") + (own - taken)
+                        )
+                except IntegrityError:
+                    short.append(variant_id)
+                    continue
+            if n != taken:
+                changed.append(variant_id)
+    return short, changed
+
+
+def _allocate_row_after_reclaim(stock_id: int, n: int, owner: str, now: datetime) -> bool:
+    if not _reclaim_expired_locked(stock_id, now):
+        return False
+    held = _take_holds(owner, [stock_id]).get(stock_id, 0)
+    return bool(
+        Stock.objects.filter(
+            pk=stock_id, quantity__gte=F("allocated") + F("reserved") - held + n
+        ).update(allocated=F("allocated") + n, reserved=F("reserved") - held)
+    )
+
+
+def _allocate_locked(lines: dict[int, int], owner: str | None, now: datetime) -> tuple[list, list]:
+    """(short variant ids, variant ids whose availability changed)."""
     held: dict[int, int] = {}
     if owner:
         # Lock the rows first (stock before reservations), then take the owner's holds off them.
@@ -284,6 +462,7 @@ def stock_allocate(*, lines: Mapping[int, int], owner: str | None = None) -> Non
     else:
         stock_ids = _stock_rows_in_pk_order(lines)
     short: list[int] = [variant_id for variant_id in lines if variant_id not in stock_ids]
+    changed: list[int] = []
     for variant_id, stock_id in sorted(stock_ids.items(), key=lambda item: item[1]):
         n, own = lines[variant_id], held.get(stock_id, 0)
         for attempt in range(2):
@@ -295,10 +474,9 @@ def stock_allocate(*, lines: Mapping[int, int], owner: str | None = None) -> Non
                 break
         if not updated:
             short.append(variant_id)
-    if short:
-        # Leaving the atomic block with the error undoes what this call allocated.
-        raise _short_error(short, now)
-    events.publish("stock.changed", shop_id=None, variant_ids=sorted(lines))
+        elif n != own:
+            changed.append(variant_id)
+    return short, changed
 
 
 def _reclaim_expired_locked(stock_id: int, now: datetime) -> int:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from plaza.accounts.models import Address
 from plaza.catalog.services import variant_update
@@ -427,7 +428,8 @@ def test_a_hold_that_cannot_be_made_holds_nothing(shopper, other_owner, sneaker)
 # (payments' three-step protocol: pending row and event, provider call, answer); placing the
 # order with its stock, payment and lines 30; capturing and marking it paid 18. Most of what is
 # left is the payment protocol's bookkeeping: a one-step sale would remove the capture half.
-ONE_CHECKOUT_QUERIES = 75
+# SQLite has no data-modifying WITH: its allocation takes the locked path (3 statements more).
+ONE_CHECKOUT_QUERIES = {"postgresql": 70, "sqlite": 73}
 
 
 def test_one_checkout_costs_a_pinned_number_of_queries(shopper, sneaker, django_assert_num_queries):
@@ -442,7 +444,7 @@ def test_one_checkout_costs_a_pinned_number_of_queries(shopper, sneaker, django_
     checkout_hold(buyer=shopper, lines=lines)
     seal = seal_for(lines=lines)
     # when / then
-    with django_assert_num_queries(ONE_CHECKOUT_QUERIES):
+    with django_assert_num_queries(ONE_CHECKOUT_QUERIES[connection.vendor]):
         checkout = checkout_complete(
             buyer=shopper,
             idempotency_key="pinned",
