@@ -277,6 +277,12 @@ PLAZA_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # How long a checkout holds the units it is buying (seconds).
 PLAZA_RESERVATION_SECONDS = int(os.environ.get("PLAZA_RESERVATION_SECONDS", 600))
 PLAZA_MAX_REQUEST_BYTES = int(os.environ.get("PLAZA_MAX_REQUEST_BYTES", 32 * 1024 * 1024))
+# HTTP requests one server process runs at once (config/asgi.py); the others wait for a turn
+# holding neither a thread nor a database connection. 0: no limit; by default the size of the
+# database pool.
+PLAZA_REQUESTS_AT_ONCE = int(
+    os.environ.get("PLAZA_REQUESTS_AT_ONCE", os.environ.get("DB_POOL_MAX_SIZE") or "0")
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
