@@ -11,11 +11,13 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from plaza.core import events
         from plaza.messaging import live, services
+        from plaza.messaging.bot.engine import catalog_forget
 
         events.subscribe("message.created", live.message_created_broadcast)
         events.subscribe("conversation.changed", live.conversation_changed_broadcast)
         events.subscribe("comment.created", services.on_comment_created)
         events.subscribe("payment.captured", services.on_payment_captured)
+        events.subscribe("product.changed", catalog_forget)
         register_personal_data()
         user_logged_in.connect(join_guest_chat, dispatch_uid="plaza.messaging.join_guest_chat")
 

@@ -321,12 +321,15 @@ def post_keywords_get(*, post) -> PostKeyword | None:
     return PostKeyword.objects.filter(post=post).first()
 
 
-def product_card(*, shop: Shop, product_id, language: str | None = None) -> dict:
+def product_card(*, shop: Shop, product_id, language: str | None = None, product=None) -> dict:
     """What a product card in a message shows: it is stored with the message, so the card stays
-    as it was sent."""
-    product = access_shop_product(shop=shop, product_id=product_id)
+    as it was sent. ``product``, when the caller has it (with its images and translations
+    prefetched), saves reading it again."""
+    if product is None or product.shop_id != shop.pk:
+        product = access_shop_product(shop=shop, product_id=product_id)
     text = product_text(product, language)
-    image = product.images.order_by("position", "pk").first()
+    images = sorted(product.images.all(), key=lambda i: (i.position, i.pk))
+    image = images[0] if images else None
     price = format_money(product.price_min, shop.currency, language)
     if product.price_max != product.price_min:
         price = _("from %(price)s") % {"price": price}

@@ -30,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
@@ -69,7 +70,7 @@ from plaza.messaging.bot.matching import (
     variants_named,
 )
 from plaza.messaging.exceptions import WindowClosed
-from plaza.messaging.models import Conversation, Message
+from plaza.messaging.models import Conversation, InboxSettings, Message
 from plaza.messaging.selectors import (
     faq_entry_list,
     inbox_settings_get,
@@ -84,6 +85,7 @@ QUICK_TITLE_MAX = 20
 MAX_QUANTITY = 10
 MISSES_BEFORE_HANDOFF = 2
 CANDIDATES_MAX = 500
+CATALOG_SECONDS = 300
 PAY_LINK_SALT = "plaza.messaging.pay-link"
 ADDRESS_STEPS = ("full_name", "line1", "city", "postal_code", "country")
 
@@ -105,6 +107,7 @@ class Turn:
     quick: str
     state: dict
     language: str
+    settings: InboxSettings | None = None
     replies: list[dict] = field(default_factory=list)
     handed_off: bool = False
 
@@ -138,7 +141,8 @@ def bot_respond(*, conversation: Conversation, message: Message) -> list[Message
     from plaza.messaging.services import bot_message_send
 
     conversation = Conversation.objects.select_related("shop", "customer").get(pk=conversation.pk)
-    if not conversation.bot_active or not inbox_settings_get(shop=conversation.shop).bot_enabled:
+    inbox = inbox_settings_get(shop=conversation.shop)
+    if not conversation.bot_active or not inbox.bot_enabled:
         return []
     payload = message.payload or {}
     quick = str(payload.get("quick_reply") or "")[:100]
@@ -156,6 +160,7 @@ def bot_respond(*, conversation: Conversation, message: Message) -> list[Message
         quick=quick,
         state=state,
         language=language,
+        settings=inbox,
     )
     with translation.override(language):
         _respond(turn)
@@ -317,7 +322,7 @@ def _not_understood(turn: Turn) -> None:
 
 
 def _shop_handoff_word(turn: Turn) -> bool:
-    words_ = inbox_settings_get(shop=turn.shop).handoff_keywords
+    words_ = turn.settings.handoff_keywords
     folded = fold(turn.text)
     return any(w and w in folded for w in (fold(k) for k in words_.split(",")))
 
@@ -325,7 +330,7 @@ def _shop_handoff_word(turn: Turn) -> bool:
 def _handoff(turn: Turn, reason: str) -> None:
     from plaza.messaging.services import conversation_handoff
 
-    inbox = inbox_settings_get(shop=turn.shop)
+    inbox = turn.settings
     hours = shop_hours(settings=inbox)
     if hours.is_open:
         turn.say(_("I have asked a person from the shop to answer you. They will reply here."))
@@ -467,7 +472,8 @@ def _product_get(turn: Turn, product_id) -> Product | None:
         return None
     return (
         Product.objects.filter(pk=product_id, shop=turn.shop, status=ProductStatus.ACTIVE)
-        .prefetch_related("translations")
+        .select_related("shop")
+        .prefetch_related("translations", "images", "variants")
         .first()
     )
 
@@ -491,13 +497,30 @@ def _variant_rows(product: Product) -> list[dict]:
     ]
 
 
+def _catalog_key(shop_id: int) -> str:
+    return f"messaging:bot:catalog:{shop_id}"
+
+
+def catalog_forget(*, shop_id: int | None = None, **_payload) -> None:
+    """Handler of ``product.changed``: the bot reads the shop's catalog afresh."""
+    if shop_id is not None:
+        cache.delete(_catalog_key(shop_id))
+
+
 def _candidates(shop: Shop) -> list[dict]:
+    """What the bot matches names against: every product on sale with its titles (all
+    languages) and SKUs. Kept in the cache (Redis when scaled) until a product changes, and
+    for CATALOG_SECONDS at most."""
+    key = _catalog_key(shop.pk)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     products = (
         Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE)
         .prefetch_related("translations", "variants")
         .order_by("-created_at")[:CANDIDATES_MAX]
     )
-    return [
+    rows = [
         {
             "id": p.pk,
             "titles": [p.title, *(t.title for t in p.translations.all())],
@@ -505,6 +528,8 @@ def _candidates(shop: Shop) -> list[dict]:
         }
         for p in products
     ]
+    cache.set(key, rows, timeout=CATALOG_SECONDS)
+    return rows
 
 
 def _variant_label(variant: Variant) -> str:
@@ -525,12 +550,13 @@ def _answer(turn: Turn, intents: dict) -> bool:
         _order_status(turn)
         return True
     match = product_find(text, _candidates(turn.shop))
+    product_question = {"price", "stock", "sizes", "colours"} & set(intents)
     product = _product_get(turn, match.product_id) if match else None
     if product is not None:
         turn.state["product"] = product.pk
-    else:
+    elif product_question or "buy" in intents:
+        # "Is size 42 in stock?" on a product's page, or after talking about one.
         product = _product_get(turn, turn.state.get("product"))
-    product_question = {"price", "stock", "sizes", "colours"} & set(intents)
     sku_variant = match.variant_id if match else None
     if product is not None and "buy" in intents and not {"price", "stock"} & set(intents):
         _buy(turn, product, variant_id=sku_variant)
@@ -558,7 +584,7 @@ def _answer(turn: Turn, intents: dict) -> bool:
         _recommend(turn, intro=False)
         return True
     if "greeting" in intents:
-        greeting = inbox_settings_get(shop=turn.shop).greeting
+        greeting = turn.settings.greeting
         turn.say(
             greeting
             or _(
@@ -673,7 +699,9 @@ def _product_answer(turn: Turn, product: Product, intents: set, named: list[int]
             "choices": [q["payload"] for q in quick],
         }
     )
-    card = product_card(shop=turn.shop, product_id=product.pk, language=turn.language)
+    card = product_card(
+        shop=turn.shop, product_id=product.pk, language=turn.language, product=product
+    )
     turn.say(" ".join(lines), quick_replies=quick, product=card if not chosen else None)
 
 
@@ -732,7 +760,8 @@ def _recommend(turn: Turn, *, intro: bool = True) -> None:
             liked=Count("post_tags__post__likes", distinct=True),
             tagged=Count("post_tags", filter=Q(post_tags__post__status="published"), distinct=True),
         )
-        .prefetch_related("translations")
+        .select_related("shop")
+        .prefetch_related("translations", "images")
         .order_by("-liked", "-tagged", "-created_at")[:3]
     )
     if not top:
@@ -743,7 +772,9 @@ def _recommend(turn: Turn, *, intro: bool = True) -> None:
     for product in top:
         turn.say(
             _title(turn, product),
-            product=product_card(shop=turn.shop, product_id=product.pk, language=turn.language),
+            product=product_card(
+                shop=turn.shop, product_id=product.pk, language=turn.language, product=product
+            ),
         )
     turn.replies[-1]["payload"]["quick_replies"] = [
         _quick(_("Buy %(option)s") % {"option": _title(turn, p)}, f"buy:{p.pk}") for p in top
@@ -806,7 +837,9 @@ def _buy(turn: Turn, product: Product, *, variant_id: int | None = None) -> None
     turn.say(
         _("Which one would you like?"),
         quick_replies=quick,
-        product=product_card(shop=turn.shop, product_id=product.pk, language=turn.language),
+        product=product_card(
+            shop=turn.shop, product_id=product.pk, language=turn.language, product=product
+        ),
     )
 
 

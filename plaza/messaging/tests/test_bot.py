@@ -299,3 +299,14 @@ def test_a_whole_conversation_in_each_language(shop, trail, language):
     chat.refresh_from_db()
     assert chat.handed_off_at is not None
     assert chat.language == language
+
+
+def test_a_product_question_costs_a_bounded_number_of_queries(
+    guest_chat, trail, django_assert_max_num_queries
+):
+    # given: the catalog the bot matches against is cached after the first message
+    say(guest_chat, "hello")
+    # when / then: store the message, read the product and its stock, store the reply
+    with django_assert_max_num_queries(24):
+        replies = say(guest_chat, "Is size 42 in stock?", context=trail.pk)
+    assert "42 is in stock" in texts(replies)
