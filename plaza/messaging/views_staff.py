@@ -32,7 +32,7 @@ from plaza.backoffice.shortcuts import (
 )
 from plaza.catalog.models import ProductStatus
 from plaza.catalog.selectors import product_list_for_staff
-from plaza.core.exceptions import DomainError, PermissionDenied
+from plaza.core.exceptions import DomainError, NotFound, PermissionDenied
 from plaza.messaging import selectors, services
 from plaza.messaging.forms import (
     SETTINGS_FIELDS,
@@ -536,6 +536,8 @@ def faq_save(request, membership, entry_id: int | None = None):
     if form.is_valid():
         try:
             services.faq_entry_save(shop=membership.shop, entry_id=entry_id, **form.cleaned_data)
+        except NotFound:
+            raise  # another shop's entry: the 404 page
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -563,6 +565,8 @@ def canned_save(request, membership, reply_id: int | None = None):
     if form.is_valid():
         try:
             services.canned_reply_save(shop=membership.shop, reply_id=reply_id, **form.cleaned_data)
+        except NotFound:
+            raise  # another shop's entry: the 404 page
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
