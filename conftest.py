@@ -1,6 +1,8 @@
 """Shared test setup: fast hashing, media in a temporary folder, eager tasks, and small helpers
 that build state by calling services (see plaza/*/tests/factories.py)."""
 
+import uuid
+
 import pytest
 
 from config.celery import app as celery_app
@@ -21,6 +23,13 @@ def _test_settings(settings, tmp_path):
     }
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    # Each test has a cache of its own (a fresh key prefix, in Redis too): rate-limit counters,
+    # sold-out flags and cached catalogs of one test must not leak into the next, nor into the
+    # other test worker's (database ids are reused across tests and workers).
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+        for name, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ from plaza.messaging.models import (
     SenderKind,
 )
 from plaza.messaging.selectors import (
+    Window,
     inbox_settings_get,
     messaging_window,
     staff_mentioned,
@@ -335,14 +336,19 @@ def bot_message_send(
     conversation: Conversation,
     text: str,
     payload: dict | None = None,
+    comment_id: str = "",
 ) -> Message:
-    """The bot answers. Bot messages obey the channel's window like any other."""
+    """The bot answers. Bot messages obey the channel's window like any other, except the one
+    private reply a network allows to a comment (``comment_id``)."""
+    payload = dict(payload or {})
+    if comment_id:
+        payload["private_reply_to"] = comment_id
     return _outgoing(
         conversation=conversation,
         sender_kind=SenderKind.BOT,
         author=None,
         text=text,
-        payload=payload or {},
+        payload=payload,
     )
 
 
@@ -359,7 +365,12 @@ def _outgoing(
 ) -> Message:
     conversation = _lock(conversation)
     now = timezone.now()
-    window = messaging_window(conversation=conversation, now=now, human=sender_kind == "staff")
+    if payload.get("private_reply_to"):
+        window = Window(is_open=True)  # one reply per comment: its own rule, checked upstream
+    else:
+        window = messaging_window(
+            conversation=conversation, now=now, human=sender_kind == SenderKind.STAFF
+        )
     if not window.is_open:
         raise WindowClosed(window.reason)
     message = Message(

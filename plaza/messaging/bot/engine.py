@@ -178,33 +178,56 @@ def bot_respond(*, conversation: Conversation, message: Message) -> list[Message
     return sent
 
 
-def bot_offer_post(*, conversation: Conversation, post) -> Message:
-    """Comment-to-DM: offer the product tagged on ``post`` (the first one) with a checkout."""
+def bot_offer_product(
+    *, conversation: Conversation, product: Product, post_id=None, comment_id: str = ""
+) -> Message:
+    """Comment-to-DM: offer ``product`` with a checkout in the chat. ``comment_id``: the
+    message is the private reply to that comment on a network (allowed outside the window)."""
     from plaza.messaging.services import bot_message_send
 
     language = conversation.language if conversation.language in LANGUAGES else "en"
-    tag = post.tags.select_related("product").filter(product__status=ProductStatus.ACTIVE).first()
     state = dict(conversation.bot_state or {})
     with translation.override(language):
-        if tag is None:
-            text = _("Thanks for your comment! How can I help you?")
-            payload: dict = {}
-        else:
-            product = tag.product
-            title = product_text(product, language).title
-            card = product_card(shop=conversation.shop, product_id=product.pk, language=language)
-            text = _(
-                "Thanks for your comment! Here is %(product)s, %(price)s. Want it? I can "
-                "check you out right here."
-            ) % {"product": title, "price": card["price"]}
-            payload = {
-                "product": card,
-                "quick_replies": [_quick(_("Buy now"), f"buy:{product.pk}")],
-                "post": post.pk,
-            }
-            state.update({"product": product.pk, "post": post.pk, "step": None})
+        title = product_text(product, language).title
+        card = product_card(
+            shop=conversation.shop, product_id=product.pk, language=language, product=product
+        )
+        text = _(
+            "Thanks for your comment! Here is %(product)s, %(price)s. Want it? I can "
+            "check you out right here."
+        ) % {"product": title, "price": card["price"]}
+        payload = {
+            "product": card,
+            "quick_replies": [_quick(_("Buy now"), f"buy:{product.pk}")],
+        }
+    state.update({"product": product.pk, "step": None})
+    if isinstance(post_id, int):
+        state["post"] = post_id
     Conversation.objects.filter(pk=conversation.pk).update(bot_state=state)
-    return bot_message_send(conversation=conversation, text=text, payload=payload)
+    return bot_message_send(
+        conversation=conversation, text=text, payload=payload, comment_id=comment_id
+    )
+
+
+def bot_offer_post(*, conversation: Conversation, post) -> Message:
+    """Comment-to-DM on Plaza's feed: offer the product tagged on ``post`` (the first one)."""
+    from plaza.messaging.services import bot_message_send
+
+    from plaza.social.models import ProductTag
+
+    tag = (
+        ProductTag.objects.filter(post=post)
+        .select_related("product", "product__shop")
+        .filter(product__status=ProductStatus.ACTIVE)
+        .order_by("pk")
+        .first()
+    )
+    if tag is not None:
+        return bot_offer_product(conversation=conversation, product=tag.product, post_id=post.pk)
+    language = conversation.language if conversation.language in LANGUAGES else "en"
+    with translation.override(language):
+        text = _("Thanks for your comment! How can I help you?")
+    return bot_message_send(conversation=conversation, text=text)
 
 
 def bot_payment_captured(*, payment_id: int) -> None:
