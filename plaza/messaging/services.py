@@ -505,6 +505,47 @@ def message_status_update(*, conversation: Conversation, external_id: str, statu
     ).update(status=status)
 
 
+def message_sent(*, message: Message, external_id: str) -> None:
+    """A connector delivered the message: it carries the network's id from now on (delivery
+    statuses refer to it)."""
+    Message.objects.filter(pk=message.pk, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENT, external_id=external_id[:200] or None
+    )
+
+
+@transaction.atomic
+def message_failed(*, message: Message, error: str) -> None:
+    """A connector gave up on the message: staff see it failed, and why, in the conversation."""
+    Message.objects.filter(pk=message.pk).update(status=DeliveryStatus.FAILED, error=error[:300])
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    _system_note(
+        conversation,
+        _("A message could not be delivered: %(error)s") % {"error": error[:250]},
+    )
+    _changed(conversation)
+
+
+@transaction.atomic
+def outgoing_record(*, conversation: Conversation, text: str, external_id: str) -> Message:
+    """A message staff wrote in the network's own inbox (an echo): kept in the thread, once."""
+    existing = Message.objects.filter(conversation=conversation, external_id=external_id).first()
+    if existing is not None:
+        return existing
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUT,
+        sender_kind=SenderKind.STAFF,
+        text=plain_text(text)[:MESSAGE_MAX_LENGTH],
+        status=DeliveryStatus.SENT,
+        external_id=external_id[:200],
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=message.created_at, last_preview=_preview(message.text, False)
+    )
+    _announce(message)
+    return message
+
+
 def messages_mark_read(*, conversation: Conversation) -> int:
     """The customer saw the conversation: what was sent to them is read."""
     return Message.objects.filter(

@@ -212,7 +212,6 @@ def bot_offer_product(
 def bot_offer_post(*, conversation: Conversation, post) -> Message:
     """Comment-to-DM on Plaza's feed: offer the product tagged on ``post`` (the first one)."""
     from plaza.messaging.services import bot_message_send
-
     from plaza.social.models import ProductTag
 
     tag = (
@@ -262,10 +261,20 @@ def bot_payment_captured(*, payment_id: int) -> None:
                 continue
 
 
-def payment_link_make(*, conversation: Conversation, variant_id: int, quantity: int) -> str:
-    """A signed link to pay for ``quantity`` of the variant on Plaza's checkout page."""
+def payment_link_make(
+    *,
+    conversation: Conversation,
+    variant_id: int | None = None,
+    quantity: int = 1,
+    lines: list[tuple[int, int]] | None = None,
+) -> str:
+    """A signed link to pay on Plaza's checkout page for ``quantity`` of the variant, or for
+    several ``lines`` (variant id, quantity) at once (a WhatsApp cart)."""
+    lines = list(lines or [(variant_id, quantity)])
     token = signing.dumps(
-        {"c": conversation.pk, "v": variant_id, "q": quantity}, salt=PAY_LINK_SALT, compress=True
+        {"c": conversation.pk, "l": [[int(v), int(q)] for v, q in lines]},
+        salt=PAY_LINK_SALT,
+        compress=True,
     )
     try:
         path = reverse("messaging:chat-pay", kwargs={"token": token})
@@ -274,26 +283,81 @@ def payment_link_make(*, conversation: Conversation, variant_id: int, quantity: 
     return f"{settings.SITE_URL}{path}"
 
 
-def payment_link_open(token: str) -> tuple[Conversation, int, int]:
-    """Read a payment link: (conversation, variant id, quantity). The chat's hold is given back
-    (the checkout page holds the units for the shopper who pays). Raises ValidationError when
-    the link expired (after PLAZA_PAYMENT_LINK_SECONDS) or was altered."""
+def payment_link_read(token: str) -> tuple[Conversation, list[tuple[int, int]]]:
+    """Read a payment link: (conversation, [(variant id, quantity)]). The chat's hold is given
+    back (the checkout page holds the units for the shopper who pays). Raises ValidationError
+    when the link expired (after PLAZA_PAYMENT_LINK_SECONDS) or was altered."""
     max_age = int(getattr(settings, "PLAZA_PAYMENT_LINK_SECONDS", 3600))
     try:
-        data = signing.loads(str(token)[:2000], salt=PAY_LINK_SALT, max_age=max_age)
+        data = signing.loads(str(token)[:4000], salt=PAY_LINK_SALT, max_age=max_age)
+        lines = [(int(v), int(q)) for v, q in data["l"]]
     except signing.SignatureExpired:
         raise ValidationError(
             _("This payment link has expired. Ask in the chat for a new one."),
             field="token",
             code="expired",
         ) from None
-    except signing.BadSignature:
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise ValidationError(_("This payment link is not valid."), field="token") from None
     conversation = Conversation.objects.filter(pk=data.get("c")).first()
-    if conversation is None:
+    if conversation is None or not lines:
         raise ValidationError(_("This payment link is not valid."), field="token")
     stock_release(owner=_chat_owner(conversation))
-    return conversation, int(data["v"]), int(data["q"])
+    return conversation, lines
+
+
+def payment_link_open(token: str) -> tuple[Conversation, int, int]:
+    """A one-item payment link: (conversation, variant id, quantity); see payment_link_read."""
+    conversation, lines = payment_link_read(token)
+    variant_id, quantity = lines[0]
+    return conversation, variant_id, quantity
+
+
+def bot_cart_offer(*, conversation: Conversation, lines: list[tuple[int, int]]) -> list[Message]:
+    """A cart sent from the network's catalog (WhatsApp): hold its units and answer with its
+    total and a payment link, or say which items cannot be had."""
+    from plaza.messaging.services import bot_message_send
+
+    conversation = Conversation.objects.select_related("shop", "customer").get(pk=conversation.pk)
+    language = conversation.language if conversation.language in LANGUAGES else "en"
+    shop = conversation.shop
+    with translation.override(language):
+        variants = {
+            v.pk: v
+            for v in Variant.objects.filter(
+                pk__in=[v for v, _q in lines],
+                product__shop=shop,
+                product__status=ProductStatus.ACTIVE,
+            )
+        }
+        wanted = {v: q for v, q in lines if v in variants}
+        if not wanted:
+            text, payload = _("None of these items can be bought now."), {}
+        else:
+            try:
+                stock_reserve(owner=_chat_owner(conversation), lines=wanted)
+            except InsufficientStock as exc:
+                text = exc.message
+                payload = {}
+            else:
+                total = sum(variants[v].price * q for v, q in wanted.items())
+                url = payment_link_make(conversation=conversation, lines=list(wanted.items()))
+                text = ngettext(
+                    "I am holding your %(n)s item for you: %(total)s. Tap to pay.",
+                    "I am holding your %(n)s items for you: %(total)s. Tap to pay.",
+                    sum(wanted.values()),
+                ) % {
+                    "n": sum(wanted.values()),
+                    "total": format_money(total, shop.currency, language),
+                }
+                payload = {"pay_url": url}
+                state = dict(conversation.bot_state or {})
+                state.update({"step": "link", "choices": []})
+                Conversation.objects.filter(pk=conversation.pk).update(bot_state=state)
+    try:
+        return [bot_message_send(conversation=conversation, text=text, payload=payload)]
+    except WindowClosed:
+        return []
 
 
 # --- the turn ------------------------------------------------------------------------
