@@ -19,6 +19,7 @@ from plaza.catalog.api import router as catalog_router
 from plaza.checkout.api import router as checkout_router
 from plaza.core.exceptions import DomainError
 from plaza.inventory.api import router as inventory_router
+from plaza.messaging.api import router as chat_router
 from plaza.orders.api import router as orders_router
 from plaza.social.api import router as social_router
 
@@ -42,6 +43,7 @@ api.add_router("", inventory_router)
 api.add_router("", orders_router)
 api.add_router("", social_router)
 api.add_router("", checkout_router)
+api.add_router("", chat_router)
 
 
 # --- error handlers ----------------------------------------------------------

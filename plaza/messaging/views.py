@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -212,10 +211,10 @@ def chat_message_create(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 @require_safe
 def chat_pay(request: HttpRequest, token: str) -> HttpResponse:
-    """A payment link the bot sent: "Buy now" with the variant and quantity agreed in the chat.
-    A guest logs in or signs up first and comes back here, so their chat joins the account
-    (the bot then hears of the payment). An expired link answers 410, a broken one 400, with
-    a way back to the shop."""
+    """A payment link the bot sent: "Buy now" with the variant and quantity agreed in the chat
+    (it asks a guest to log in or sign up first; logging in joins their chat to the account, so
+    the bot hears of the payment). An expired link answers 410, a broken one 400, with a way
+    back to the shop."""
     try:
         conversation, variant_id, quantity = engine.payment_link_open(token)
     except ValidationError as exc:
@@ -233,10 +232,5 @@ def chat_pay(request: HttpRequest, token: str) -> HttpResponse:
             },
             status=410 if expired else 400,
         )
-    if not request.user.is_authenticated:
-        # Log in or sign up first, then come back here: the guest's chat joins the account
-        # before the payment, so the chat can tell them when the order is paid.
-        return redirect_to_login(request.get_full_path())
-    chat_contact_key(request)
     url = reverse("checkout:buy-now")
     return redirect(f"{url}?variant={int(variant_id)}&quantity={int(quantity)}")

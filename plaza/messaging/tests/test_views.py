@@ -430,24 +430,27 @@ def test_a_payment_link_takes_a_logged_in_customer_to_buy_now(client, shopper, p
     assert response["Location"] == reverse("checkout:buy-now") + "?variant=7&quantity=2"
 
 
-def test_a_payment_link_asks_a_guest_to_log_in_first_and_joins_their_chat(
-    client, shop, shopper, pay_link
-):
-    # given: a guest who chatted
+def test_a_payment_link_takes_a_guest_to_buy_now_which_asks_them_to_log_in(client, shop, pay_link):
+    # when
+    response = client.get(pay_url("good"), follow=True)
+    # then: through "Buy now" to the login page, which comes back to "Buy now"
+    first, second = response.redirect_chain
+    assert first == (reverse("checkout:buy-now") + "?variant=7&quantity=2", 302)
+    assert second[0].startswith(reverse("account_login"))
+
+
+def test_a_guest_who_logs_in_after_chatting_finds_their_chat_in_the_account(client, shop, shopper):
+    # given: a guest wrote
     send(client, shop, "I want it")
-    # when: they follow the link
-    response = client.get(pay_url("good"))
-    # then: to the login page, coming back to the link
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-    assert "next=/chat/pay/good/" in response["Location"]
-    # and when: they come back logged in
-    client.force_login(shopper)
-    response = client.get(pay_url("good"))
-    # then: "Buy now", and their chat is the account's (the bot can tell them it is paid)
-    assert response["Location"] == reverse("checkout:buy-now") + "?variant=7&quantity=2"
-    guest_chat = Conversation.objects.get(shop=shop, messages__text="I want it")
-    assert guest_chat.customer == shopper
+    # when: they log in through the login page (as after following a payment link)
+    shopper.set_password("mango-sunrise-2049")
+    shopper.save(update_fields=["password"])
+    client.post(
+        reverse("account_login"), {"login": shopper.email, "password": "mango-sunrise-2049"}
+    )
+    # then: the conversation is the account's at once (a payment right after reaches it)
+    assert Conversation.objects.get(shop=shop).customer == shopper
+    assert GUEST_SESSION_KEY not in client.session
 
 
 def test_an_expired_payment_link_says_so_with_410(client, shop, pay_link):
