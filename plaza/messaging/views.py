@@ -16,6 +16,8 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from plaza.accounts.models import Shop
 from plaza.accounts.selectors import shop_get
+from plaza.checkout.services import cart_add, cart_get_or_create
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.messaging import selectors, services
 from plaza.messaging.bot import engine
@@ -211,12 +214,13 @@ def chat_message_create(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 @require_safe
 def chat_pay(request: HttpRequest, token: str) -> HttpResponse:
-    """A payment link the bot sent: "Buy now" with the variant and quantity agreed in the chat
-    (it asks a guest to log in or sign up first; logging in joins their chat to the account, so
-    the bot hears of the payment). An expired link answers 410, a broken one 400, with a way
-    back to the shop."""
+    """A payment link the bot sent. One item: "Buy now" with the variant and quantity agreed in
+    the chat (it asks a guest to log in or sign up first; logging in joins their chat to the
+    account, so the bot hears of the payment). Several items (a cart sent from a network's
+    catalog): after logging in, they go into the shopper's cart, and the cart opens.
+    An expired link answers 410, a broken one 400, with a way back to the shop."""
     try:
-        conversation, variant_id, quantity = engine.payment_link_open(token)
+        conversation, lines = engine.payment_link_read(token)
     except ValidationError as exc:
         expired = exc.code == "expired"
         shop = getattr(exc, "shop", None)
@@ -232,5 +236,16 @@ def chat_pay(request: HttpRequest, token: str) -> HttpResponse:
             },
             status=410 if expired else 400,
         )
-    url = reverse("checkout:buy-now")
-    return redirect(f"{url}?variant={int(variant_id)}&quantity={int(quantity)}")
+    if len(lines) == 1:
+        ((variant_id, quantity),) = lines
+        url = reverse("checkout:buy-now")
+        return redirect(f"{url}?variant={int(variant_id)}&quantity={int(quantity)}")
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    cart = cart_get_or_create(user=request.user)
+    for variant_id, quantity in lines:
+        try:
+            cart_add(cart=cart, variant_id=variant_id, quantity=quantity)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("checkout:cart-detail")

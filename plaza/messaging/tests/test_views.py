@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plaza.catalog.tests.factories import image_upload, make_product
+from plaza.checkout.models import Cart
 from plaza.core.exceptions import ValidationError
 from plaza.messaging import services
 from plaza.messaging.bot import engine
@@ -395,15 +396,20 @@ def test_the_messages_partial_takes_the_same_queries_for_1_and_20_messages(clien
 
 @pytest.fixture
 def pay_link(monkeypatch, shop):
-    """engine.payment_link_open answers a conversation of the shop, variant 7, quantity 2, for
-    the token "good"; "old" has expired and anything else was tampered with."""
+    """engine.payment_link_read answers a conversation of the shop and variant 7 × 2 for the
+    token "good"; "cart" holds two real variants; "old" has expired; anything else was
+    tampered with."""
     conversation = services.conversation_open(
         shop=shop, channel=Channel.WEB, external_id="guest:paying"
     )
+    product = make_product(shop, title="Court Classic", sizes=("41", "42"), stock=5)
+    v41, v42 = product.variants.order_by("pk")
 
-    def payment_link_open(token):
+    def payment_link_read(token):
         if token == "good":
-            return conversation, 7, 2
+            return conversation, [(7, 2)]
+        if token == "cart":
+            return conversation, [(v41.pk, 1), (v42.pk, 2)]
         if token == "old":
             raise ValidationError(
                 "This payment link has expired. Ask in the chat for a new one.",
@@ -412,8 +418,8 @@ def pay_link(monkeypatch, shop):
             )
         raise ValidationError("This payment link is not valid.", field="token")
 
-    monkeypatch.setattr(engine, "payment_link_open", payment_link_open, raising=False)
-    return conversation
+    monkeypatch.setattr(engine, "payment_link_read", payment_link_read, raising=False)
+    return {"conversation": conversation, "variants": (v41, v42)}
 
 
 def pay_url(token: str) -> str:
@@ -453,6 +459,27 @@ def test_a_guest_who_logs_in_after_chatting_finds_their_chat_in_the_account(clie
     assert GUEST_SESSION_KEY not in client.session
 
 
+def test_a_payment_link_of_several_items_fills_the_shoppers_cart(client, shopper, pay_link):
+    # given
+    client.force_login(shopper)
+    v41, v42 = pay_link["variants"]
+    # when
+    response = client.get(pay_url("cart"))
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == reverse("checkout:cart-detail")
+    cart = Cart.objects.get(user=shopper)
+    assert sorted(cart.lines.values_list("variant_id", "quantity")) == [(v41.pk, 1), (v42.pk, 2)]
+
+
+def test_a_payment_link_of_several_items_asks_a_guest_to_log_in_first(client, pay_link):
+    # when
+    response = client.get(pay_url("cart"))
+    # then
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
 def test_an_expired_payment_link_says_so_with_410(client, shop, pay_link):
     # when
     response = client.get(pay_url("old"))
@@ -484,3 +511,24 @@ def test_a_staff_reply_shows_in_the_customers_chat(client, shop, owner):
     reply = Message.objects.get(sender_kind=SenderKind.STAFF)
     assert f'id="ch-msg-{reply.pk}"' in html
     assert "Hi, Mara here" in html
+
+
+def test_the_bots_own_payment_links_open_and_refuse_as_they_should(client, shop, settings):
+    # given: a real link of the bot for 2 × size 42, and the same link altered
+    product = make_product(shop, title="Court Classic", sizes=("41", "42"), stock=5)
+    v42 = product.variants.get(option_values__Size="42")
+    conversation = services.conversation_open(
+        shop=shop, channel=Channel.WEB, external_id="guest:real"
+    )
+    link = engine.payment_link_make(conversation=conversation, variant_id=v42.pk, quantity=2)
+    path = link.removeprefix(settings.SITE_URL)
+    # when
+    opened = client.get(path)
+    altered = client.get(path[:-3] + "xx/")
+    settings.PLAZA_PAYMENT_LINK_SECONDS = -1
+    expired = client.get(path)
+    # then
+    assert opened["Location"] == reverse("checkout:buy-now") + f"?variant={v42.pk}&quantity=2"
+    assert altered.status_code == 400
+    assert expired.status_code == 410
+    assert "Ask in the chat for a new one." in expired.content.decode()
