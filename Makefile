@@ -73,6 +73,11 @@ bench-feed: deps
 bench-drop: deps
 	$(PY) bench/flash_drop.py
 
+## The chat benchmark: 200 guest shoppers x 5 messages to the shop's bot through the web chat (PostgreSQL).
+.PHONY: bench-chat
+bench-chat: deps
+	$(PY) bench/chat.py
+
 lint: dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -1,0 +1,804 @@
+"""Chat benchmark (`make bench-chat`): shoppers write to a shop's web chat and the shopping bot
+answers inside the same HTTP request; messages per second and the latency from sending a message
+to the answer that carries the bot's stored reply, against a trivial view (/livez) on the same
+server with the same concurrency, in the same run.
+
+It creates a PostgreSQL database of its own (``plaza_bench_chat`` by default, dropped and created
+again each run, never ``plaza``), migrates it and seeds the demo (``manage.py seed_demo``: the shop
+``kalye-kicks`` with its catalog, sizes, stock, shipping methods, and its inbox settings and FAQ,
+bot on). Plaza then runs under uvicorn with two worker processes on a loopback port, each with a
+psycopg pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise), with
+Redis (a database of its own, number 14, emptied first) when ``redis-cli ping`` answers on
+127.0.0.1:6379: sessions, the cache and the chat's rate-limit counters then live there.
+
+Each simulated shopper is a guest with a session of their own and writes in one of the six
+languages (``Accept-Language`` and the text agree). They first open the chat page
+(``GET /chat/<shop>/``: the CSRF cookie), then send their messages one after the other, each once
+the previous one is answered; the first message also creates the guest's session (its cookie is
+kept) and the conversation. A message goes to the web chat's JSON API,
+``POST /api/v1/chat/<shop>/messages`` ``{"text": ...}``, when the server's OpenAPI document lists
+it, else to the chat panel's htmx form, ``POST /chat/<shop>/messages/new/`` (``HX-Request: true``),
+whose answer is the rendered customer message and the bot's replies. A bounded number of
+shoppers are in flight at once, over keep-alive connections, and the run stops after every
+shopper or a time limit. No shopper sends more than the chat's rate limit
+(``plaza.messaging.services.CUSTOMER_MESSAGES_PER_MINUTE``, 20 a minute): the load comes from
+many shoppers, and any 429 counts as an error.
+
+A message counts as answered when its answer is a success that carries at least one bot message
+(in the form's HTML ``ch-by-bot``; in the API's JSON an object with ``"sender_kind": "bot"``).
+After the run the database says the same or the run fails: in every conversation the shoppers
+opened, every customer message is followed by a bot message stored before the next customer
+message, and the bot rows stored equal the bot messages the answers carried.
+
+The machine may be shared, so the run also reads from /proc the CPU time each phase cost: the
+server's processes, the PostgreSQL backends of the run's database, the Redis server and this load
+generator, per message and per trivial request (their quotient is the ratio the two would reach on
+a machine that does nothing else, if CPU were the only limit). The last line:
+
+    chat: msgs_per_s=<n> p99_ms=<n> ratio_vs_trivial=<r>
+
+It exits 1 when a message errored or went unanswered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import HOST, bench_env, load, manage, raw_request, serve  # noqa: E402
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_DB = 14
+POOL_MAX_SIZE = 16  # per uvicorn worker: 2 x 16 of PostgreSQL's 100 connections
+SHOP = "kalye-kicks"
+API_PATH = "/api/v1/chat/{shop_slug}/messages"
+WARM_SHOPPERS = 12
+
+# What shoppers ask, per language: the first message greets, the others are taken in turn from
+# the language's questions (each shopper starts at another one), so the bot runs every kind of
+# answer: a product's stock in a size, its price, recommendations under a budget, shipping, a
+# guest's order, thanks. Every one of them is understood by the bot (none hands off to a person).
+GREETINGS = {
+    "en": ("Hi", "Hello!", "good morning"),
+    "fr": ("Bonjour", "Salut !", "Bonsoir"),
+    "tl": ("Kumusta po", "Hi po", "Magandang hapon po"),
+    "zh-hans": ("你好", "您好", "哈喽"),
+    "ja": ("こんにちは", "こんばんは", "はじめまして"),
+    "af": ("Hallo", "Goeie môre", "Haai"),
+}
+QUESTIONS = {
+    "en": (
+        "Do you have the Amihan Trail Pro in size 42?",
+        "how much is the trail pro",
+        "what do you recommend under 3000",
+        "where is my order",
+        "How long does delivery take to Quezon City?",
+        "Is the Habagat Runner 2 available in size 41?",
+        "thanks",
+    ),
+    "fr": (
+        "Vous avez la Tala Daily Trainer en taille 40 ?",
+        "Combien coûte la Bagwis Tempo Racer ?",
+        "Vous recommandez quoi pour moins de 5000 ?",
+        "Où est ma commande ?",
+        "Quels sont les délais de livraison ?",
+        "merci",
+    ),
+    "tl": (
+        "Meron pa ba kayong size 42 ng Habagat Runner?",
+        "Magkano po yung Amihan Trail Pro?",
+        "Ano ang irekomenda niyo na hanggang 4000?",
+        "Nasaan na po ang order ko?",
+        "Ilang araw po ang delivery?",
+        "Salamat po",
+    ),
+    "zh-hans": (
+        "Amihan Trail Pro 42码有货吗？",
+        "Bagwis Tempo Racer 多少钱？",
+        "推荐一下3000以下的鞋",
+        "我的订单到哪了？",
+        "运费多少？",
+        "谢谢",
+    ),
+    "ja": (
+        "Amihan Trail Pro の42サイズは在庫ありますか？",
+        "Tala Daily Trainer はいくらですか？",
+        "人気の靴をおすすめしてください",
+        "私の注文はどこですか？",
+        "送料を教えて",
+        "ありがとう",
+    ),
+    "af": (
+        "Het julle die Habagat Runner in grootte 42?",
+        "Hoeveel kos die Amihan Trail Pro?",
+        "Wat beveel julle aan onder 4000?",
+        "Waar is my bestelling?",
+        "Hoe lank neem aflewering?",
+        "Dankie",
+    ),
+}
+LANGUAGES = tuple(QUESTIONS)
+
+TRUTH = """
+import json
+from django.db.models import Count
+from plaza.messaging.models import Conversation, Message
+from plaza.messaging.services import CUSTOMER_MESSAGES_PER_MINUTE
+
+ids = json.load(open({path!r}))
+rows = Message.objects.filter(conversation_id__in=ids).order_by("conversation_id", "pk")
+unanswered, last, waiting = 0, None, False
+for conversation_id, kind in rows.values_list("conversation_id", "sender_kind"):
+    if conversation_id != last:
+        unanswered += waiting
+        last, waiting = conversation_id, False
+    if kind == "customer":
+        unanswered += waiting
+        waiting = True
+    elif kind == "bot":
+        waiting = False
+unanswered += waiting
+print(json.dumps({{
+    "conversations": Conversation.objects.filter(pk__in=ids).count(),
+    "by_kind": dict(rows.order_by().values_list("sender_kind").annotate(n=Count("pk"))),
+    "bot_rows": rows.filter(sender_kind="bot").count(),
+    "unanswered": unanswered,
+    "handed_off": Conversation.objects.filter(pk__in=ids, handed_off_at__isnull=False).count(),
+    "rate_limit": CUSTOMER_MESSAGES_PER_MINUTE,
+}}))
+"""
+
+SHOP_FACTS = """
+import json
+from plaza.catalog.models import Product
+from plaza.inventory.models import Stock
+from plaza.messaging.models import FaqEntry
+from plaza.messaging.selectors import inbox_settings_get
+from plaza.accounts.models import Shop
+from plaza.messaging.services import CUSTOMER_MESSAGES_PER_MINUTE
+
+shop = Shop.objects.get(slug={shop!r})
+print(json.dumps({{
+    "products": Product.objects.filter(shop=shop).count(),
+    "stock_rows": Stock.objects.filter(variant__product__shop=shop).count(),
+    "faq": FaqEntry.objects.filter(shop=shop).count(),
+    "bot_enabled": inbox_settings_get(shop=shop).bot_enabled,
+    "rate_limit": CUSTOMER_MESSAGES_PER_MINUTE,
+}}))
+"""
+
+_MESSAGE_LI = re.compile(r'class="ch-msg ch-(?:in|out) ch-by-(\w+)" id="ch-msg-(\d+)"')
+
+
+# --- the database and Redis of the run --------------------------------------------------------
+
+
+def fresh_database(name: str, admin_url: str) -> str:
+    """Drop and create `name` on the server of `admin_url`; its DATABASE_URL."""
+    if not name.startswith("plaza_bench"):
+        raise SystemExit(
+            f"refusing to drop {name!r}: the benchmark's database starts 'plaza_bench'"
+        )
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _redis_cli(*args: str) -> str:
+    return subprocess.run(
+        ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.strip()
+
+
+def redis_url(disabled: bool) -> str:
+    """The run's own Redis database, emptied, or "" when Redis does not answer (or is refused)."""
+    if disabled:
+        return ""
+    try:
+        if _redis_cli("ping") != "PONG":
+            return ""
+        _redis_cli("flushdb")
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return f"redis://{HOST}:6379/{REDIS_DB}"
+
+
+def server_version(database_url: str) -> str:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def shell_json(script: str, env: dict[str, str]) -> dict:
+    """Run `script` in manage.py shell; the JSON object its last line prints."""
+    try:
+        output = manage("shell", "-c", script, env=env)
+    except subprocess.CalledProcessError as exc:
+        sys.stderr.write(exc.stderr or "")
+        raise
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# --- HTTP with headers (the shoppers keep their cookies) -------------------------------------
+
+
+async def _exchange(reader, writer, raw: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One request on an open keep-alive connection: (status, headers, body)."""
+    writer.write(raw)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("connection closed")
+    status = int(status_line.split()[1])
+    headers: list[tuple[str, str]] = []
+    length, chunked = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _sep, value = line.decode("latin-1").partition(":")
+        name, value = name.strip().lower(), value.strip()
+        headers.append((name, value))
+        if name == "content-length":
+            length = int(value)
+        elif name == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        body = b""
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            if size == 0:
+                await reader.readline()
+                break
+            body += await reader.readexactly(size)
+            await reader.readline()
+        return status, headers, body
+    return status, headers, await reader.readexactly(length)
+
+
+def _api_bot_messages(data) -> list[int]:
+    """Ids (0 when absent) of the messages sent by the bot anywhere in an API answer (objects
+    whose ``sender``, or ``sender_kind``, is "bot")."""
+    found: list[int] = []
+    if isinstance(data, dict):
+        if data.get("sender") == "bot" or data.get("sender_kind") == "bot":
+            found.append(int(data.get("id") or 0))
+        for value in data.values():
+            found += _api_bot_messages(value)
+    elif isinstance(data, list):
+        for value in data:
+            found += _api_bot_messages(value)
+    return found
+
+
+def _api_conversation(data) -> int | None:
+    if isinstance(data, dict):
+        for key in ("conversation_id", "conversation"):
+            value = data.get(key)
+            if isinstance(value, int):
+                return value
+            if isinstance(value, dict) and isinstance(value.get("id"), int):
+                return value["id"]
+        for value in data.values():
+            if (found := _api_conversation(value)) is not None:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            if (found := _api_conversation(value)) is not None:
+                return found
+    return None
+
+
+@dataclass
+class Chat:
+    latencies_ms: list[float] = field(default_factory=list)
+    open_ms: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    by_language: Counter = field(default_factory=Counter)
+    bot_messages: int = 0
+    conversations: set[int] = field(default_factory=set)
+    shoppers_done: int = 0
+    sent: int = 0
+    seconds: float = 0.0
+
+    @property
+    def answered(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def per_second(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+@dataclass
+class Shopper:
+    number: int
+    language: str
+    texts: list[str]
+    cookies: dict[str, str] = field(default_factory=dict)
+    sent_at: list[float] = field(default_factory=list)
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def keep(self, headers: list[tuple[str, str]]) -> None:
+        for name, value in headers:
+            if name == "set-cookie":
+                pair = value.split(";", 1)[0]
+                key, _sep, val = pair.partition("=")
+                if val and "expires=thu, 01 jan 1970" not in value.lower():
+                    self.cookies[key.strip()] = val.strip()
+                else:
+                    self.cookies.pop(key.strip(), None)
+
+
+def shoppers_for(count: int, messages: int, *, start: int = 0) -> list[Shopper]:
+    people = []
+    for i in range(start, start + count):
+        language = LANGUAGES[i % len(LANGUAGES)]
+        questions = QUESTIONS[language]
+        first = i // len(LANGUAGES)
+        texts = [GREETINGS[language][first % len(GREETINGS[language])]]
+        texts += [questions[(first + k) % len(questions)] for k in range(messages - 1)]
+        people.append(Shopper(number=i, language=language, texts=texts[:messages]))
+    return people
+
+
+class Endpoint:
+    """Where a message goes: the JSON API when the server lists it, else the htmx form."""
+
+    def __init__(self, base: str, shop: str, choice: str = "auto") -> None:
+        self.port = int(base.rsplit(":", 1)[1])
+        self.shop = shop
+        self.api = False
+        if choice != "form":
+            try:
+                url = f"{base}/api/v1/openapi.json"
+                with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310
+                    paths = json.load(answer).get("paths", {})
+                self.api = API_PATH in paths and "post" in paths[API_PATH]
+            except (OSError, ValueError):
+                self.api = False
+            if choice == "api" and not self.api:
+                raise SystemExit(f"the server's OpenAPI document has no POST {API_PATH}")
+        if self.api:
+            self.path = API_PATH.format(shop_slug=shop)
+            self.label = f"POST {API_PATH} (JSON API)"
+        else:
+            self.path = f"/chat/{shop}/messages/new/"
+            self.label = "POST /chat/<shop>/messages/new/ (htmx form)"
+
+    def request(self, shopper: Shopper, text: str) -> bytes:
+        headers = {
+            "Cookie": shopper.cookie_header(),
+            "X-CSRFToken": shopper.cookies.get("csrftoken", ""),
+            "Accept-Language": shopper.language,
+            "Referer": f"http://{HOST}:{self.port}/chat/{self.shop}/",
+        }
+        if self.api:
+            headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+            body = json.dumps({"text": text}).encode()
+        else:
+            headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "HX-Request": "true",
+                    "HX-Current-URL": f"http://{HOST}:{self.port}/chat/{self.shop}/",
+                }
+            )
+            body = urlencode({"text": text}).encode()
+        return raw_request("POST", self.path, port=self.port, headers=headers, body=body)
+
+    def bot_replies(self, headers, body: bytes) -> tuple[int, int | None]:
+        """(bot messages in the answer, the conversation's id when the answer says it)."""
+        if self.api:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return 0, None
+            return len(_api_bot_messages(data)), _api_conversation(data)
+        kinds = [kind for kind, _pk in _MESSAGE_LI.findall(body.decode("utf-8", "replace"))]
+        conversation = None
+        for name, value in headers:
+            if name == "hx-trigger":
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    conversation = json.loads(value)["chat:conversation"]["id"]
+        return kinds.count("bot"), conversation
+
+
+async def _converse(conn, endpoint: Endpoint, shopper: Shopper, chat: Chat, limit: int) -> None:
+    reader, writer = conn
+    port = endpoint.port
+    # Open the chat: the page sets the CSRF cookie (a guest's session starts with the first message).
+    started = time.perf_counter()
+    raw = raw_request(
+        "GET",
+        f"/chat/{endpoint.shop}/",
+        port=port,
+        headers={"Accept-Language": shopper.language, "Accept": "text/html"},
+    )
+    status, headers, _body = await _exchange(reader, writer, raw)
+    chat.statuses[f"GET chat {status}"] += 1
+    if status != 200:
+        chat.errors[f"open chat HTTP {status}"] += 1
+        return
+    chat.open_ms.append((time.perf_counter() - started) * 1000)
+    shopper.keep(headers)
+    for text in shopper.texts:
+        # The chat's rate limit: never more than `limit` messages in any 60 s.
+        recent = [t for t in shopper.sent_at if time.monotonic() - t < 60]
+        if len(recent) >= limit:
+            await asyncio.sleep(60 - (time.monotonic() - recent[0]) + 0.05)
+        shopper.sent_at.append(time.monotonic())
+        chat.sent += 1
+        started = time.perf_counter()
+        status, headers, body = await _exchange(reader, writer, endpoint.request(shopper, text))
+        elapsed = (time.perf_counter() - started) * 1000
+        shopper.keep(headers)
+        chat.statuses[f"POST {status}"] += 1
+        if status == 429:
+            chat.errors["HTTP 429 (rate limit)"] += 1
+            continue
+        if status == 403 and b"CSRF" in body:
+            chat.errors["HTTP 403 (CSRF)"] += 1
+            continue
+        if status not in (200, 201):
+            chat.errors[f"HTTP {status}"] += 1
+            continue
+        bots, conversation = endpoint.bot_replies(headers, body)
+        if conversation is not None:
+            chat.conversations.add(conversation)
+        if not bots:
+            chat.errors["answered without a bot reply"] += 1
+            continue
+        chat.bot_messages += bots
+        chat.latencies_ms.append(elapsed)
+        chat.by_language[shopper.language] += 1
+
+
+async def _drive(
+    endpoint: Endpoint, people: list[Shopper], *, concurrency: int, seconds: float, limit: int
+) -> Chat:
+    chat = Chat()
+    queue = list(reversed(people))
+    deadline = time.monotonic() + seconds
+
+    async def client() -> None:
+        conn = None
+        while queue and time.monotonic() < deadline:
+            shopper = queue.pop()
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection(HOST, endpoint.port)
+                await asyncio.wait_for(
+                    _converse(conn, endpoint, shopper, chat, limit),
+                    timeout=max(deadline - time.monotonic(), 0) + 30,
+                )
+            except (
+                OSError,
+                ConnectionError,
+                asyncio.IncompleteReadError,
+                ValueError,
+                TimeoutError,
+            ) as exc:
+                chat.errors[type(exc).__name__] += 1
+                if conn is not None:
+                    conn[1].close()
+                conn = None
+            chat.shoppers_done += 1
+        if conn is not None:
+            conn[1].close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    chat.seconds = time.perf_counter() - started
+    return chat
+
+
+def drive(endpoint: Endpoint, people: list[Shopper], **kwargs) -> Chat:
+    return asyncio.run(_drive(endpoint, people, **kwargs))
+
+
+# --- CPU time spent, read from /proc (Linux): the machine is shared, so the CPU a phase cost is a
+# steadier figure than its wall time --------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state, ppid, ... utime at 11)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw.rpartition(")")[2].split()
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        fields = _stat(pid)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def server_pids() -> list[int]:
+    """This run's uvicorn process and its workers (descendants of this process)."""
+    parents = {}
+    for pid in _pids():
+        fields = _stat(pid)
+        if fields is not None:
+            parents[pid] = int(fields[1])
+    found, frontier = [], [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def database_backend_pids(database: str) -> list[int]:
+    """PostgreSQL backends connected to the run's database, when they run on this machine."""
+    pids = []
+    for pid in _pids():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if cmdline.startswith("postgres:") and f" {database} " in cmdline:
+            pids.append(pid)
+    return pids
+
+
+def redis_server_pids() -> list[int]:
+    """The Redis server, when it runs on this machine (shared: other work may use it too)."""
+    pids = []
+    for pid in _pids():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "redis-server":
+                pids.append(pid)
+    return pids
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent by the server, the database's backends, Redis and this load generator."""
+
+    database: str
+    server: float = 0.0
+    postgres: float = 0.0
+    redis: float = 0.0
+    client: float = 0.0
+
+    def _now(self) -> tuple[float, float, float, float]:
+        return (
+            _cpu_seconds(server_pids()),
+            _cpu_seconds(database_backend_pids(self.database)),
+            _cpu_seconds(redis_server_pids()),
+            time.process_time(),
+        )
+
+    def __enter__(self) -> CpuMeter:
+        self._before = self._now()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._now()
+        self.server, self.postgres, self.redis, self.client = (
+            a - b for a, b in zip(after, self._before, strict=True)
+        )
+
+    @property
+    def total(self) -> float:
+        return self.server + self.postgres + self.redis + self.client or 1e-9
+
+    def per(self, count: int) -> str:
+        count = max(count, 1)
+        return (
+            f"server {1000 * self.server / count:.1f} ms, "
+            f"PostgreSQL {1000 * self.postgres / count:.1f} ms, "
+            f"Redis {1000 * self.redis / count:.1f} ms, "
+            f"load generator {1000 * self.client / count:.1f} ms"
+        )
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shoppers", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=5, help="messages per shopper")
+    parser.add_argument("--concurrency", type=int, default=32, help="shoppers in flight")
+    parser.add_argument("--seconds", type=float, default=180.0, help="time limit of the chat")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--database", default="plaza_bench_chat", help="dropped and created")
+    parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", PG_ADMIN_URL))
+    parser.add_argument("--no-redis", action="store_true", help="even when Redis answers")
+    parser.add_argument("--trivial-requests", type=int, default=4000)
+    parser.add_argument(
+        "--endpoint",
+        choices=("auto", "api", "form"),
+        default="auto",
+        help="auto: the JSON API when the server lists it, else the htmx form",
+    )
+    args = parser.parse_args()
+    if args.messages < 1 or args.shoppers < 1:
+        raise SystemExit("at least one shopper and one message")
+
+    database_url = fresh_database(args.database, args.admin_url)
+    redis = redis_url(args.no_redis)
+    with tempfile.TemporaryDirectory(prefix="plaza-bench-chat-") as folder:
+        pool_size = os.environ.get("DB_POOL_MAX_SIZE", str(POOL_MAX_SIZE))
+        env = bench_env(Path(folder), DATABASE_URL=database_url, REDIS_URL=redis)
+        if pool_size and pool_size != "0":
+            env["DB_POOL_MAX_SIZE"] = pool_size
+            if int(pool_size) * args.workers > 80:
+                raise SystemExit(
+                    f"DB_POOL_MAX_SIZE={pool_size} x {args.workers} workers is too close to "
+                    "PostgreSQL's max_connections (100)"
+                )
+        else:
+            env.pop("DB_POOL_MAX_SIZE", None)
+        connections = (
+            f"DB_POOL_MAX_SIZE={env['DB_POOL_MAX_SIZE']} per worker"
+            if env.get("DB_POOL_MAX_SIZE")
+            else f"no pool, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (default)')}"
+        )
+        backends = f"PostgreSQL {server_version(database_url)}" + (" + Redis" if redis else "")
+        print(
+            f"Preparing Plaza on {backends} (database {args.database}) in {folder} ...", flush=True
+        )
+        manage("migrate", "--noinput", "-v0", env=env)
+        manage("seed_demo", "--if-empty", env=env)
+        facts = shell_json(SHOP_FACTS.format(shop=SHOP), env)
+        if not facts["bot_enabled"]:
+            raise SystemExit(f"the bot is off for {SHOP} after seed_demo")
+        limit = facts["rate_limit"]
+        people = shoppers_for(args.shoppers, args.messages)
+        warm_people = shoppers_for(WARM_SHOPPERS, min(args.messages, 3), start=args.shoppers)
+        print(
+            f"shop {SHOP}: {facts['products']} products, {facts['stock_rows']} stock rows, "
+            f"{facts['faq']} FAQ entries, bot on; {len(people)} guest shoppers x {args.messages} "
+            f"messages in {len(LANGUAGES)} languages, {args.concurrency} shoppers in flight, "
+            f"at most {limit} messages a minute each; {args.workers} workers; {connections}; "
+            f"limit {args.seconds:.0f} s",
+            flush=True,
+        )
+        server_log = Path(folder) / "server.log"
+        with server_log.open("w") as log, serve(env=env, workers=args.workers, stderr=log) as base:
+            endpoint = Endpoint(base, SHOP, args.endpoint)
+            print(f"endpoint: {endpoint.label}; load average {load_average()}", flush=True)
+            # Warm up both workers: their connections, the bot's catalog reads, the templates.
+            load(f"{base}/livez", total=200, concurrency=8, seconds=20)
+            warm = drive(endpoint, warm_people, concurrency=8, seconds=60, limit=limit)
+            with CpuMeter(args.database) as chat_cpu:
+                chat = drive(
+                    endpoint,
+                    people,
+                    concurrency=args.concurrency,
+                    seconds=args.seconds,
+                    limit=limit,
+                )
+            with CpuMeter(args.database) as trivial_cpu:
+                trivial = load(
+                    f"{base}/livez",
+                    total=args.trivial_requests,
+                    concurrency=args.concurrency,
+                    seconds=60,
+                )
+        ids_file = Path(folder) / "conversations.json"
+        ids_file.write_text(json.dumps(sorted(chat.conversations | warm.conversations)))
+        truth = shell_json(TRUTH.format(path=str(ids_file)), env)
+        server_lines = Counter(
+            line.split(":", 1)[0] + ":"
+            if line.startswith(("Too Many Requests:", "Forbidden", "Not Found:"))
+            else line
+            for line in server_log.read_text().splitlines()
+        )
+
+    expected = len(people) * args.messages
+    unanswered_http = expected - chat.answered
+    bots_seen = chat.bot_messages + warm.bot_messages
+    ratio = chat.per_second / trivial.per_second if trivial.per_second else float("nan")
+
+    def ms(values: list[float]) -> str:
+        return f"{percentile(values, 50):7.1f} / {percentile(values, 99):7.1f} ms"
+
+    print()
+    print(
+        f"{'shoppers served':<32} {chat.shoppers_done} of {len(people)} in {chat.seconds:.1f} s; "
+        f"{chat.sent} messages sent of {expected}"
+    )
+    print(
+        f"{'messages answered by the bot':<32} {chat.answered} -> {chat.per_second:.1f} msgs/s; "
+        f"{chat.bot_messages} bot messages in the answers; by language {dict(chat.by_language)}"
+    )
+    slowest = max(chat.latencies_ms, default=float("nan"))
+    print(f"{'message -> answer p50 / p99':<32} {ms(chat.latencies_ms)}  (max {slowest:.1f} ms)")
+    print(f"{'open the chat page p50 / p99':<32} {ms(chat.open_ms)}")
+    print(f"{'errors':<32} {sum(chat.errors.values())} {dict(chat.errors)}")
+    print(f"{'HTTP statuses':<32} {dict(sorted(chat.statuses.items()))}")
+    if warm.errors or warm.answered != sum(len(p.texts) for p in warm_people):
+        print(f"{'warm-up':<32} {warm.answered} answered, errors {dict(warm.errors)}")
+    print(
+        f"{'database':<32} {truth['conversations']} conversations (warm-up included), messages "
+        f"{truth['by_kind']}; {truth['unanswered']} customer messages without a bot reply; "
+        f"{truth['bot_rows']} bot rows, {bots_seen} in the answers; "
+        f"{truth['handed_off']} handed to a person"
+    )
+    print(trivial.line("trivial /livez"))
+    print(f"{'CPU per message':<32} {chat_cpu.per(chat.sent)} (chat pages included)")
+    print(f"{'CPU per trivial request':<32} {trivial_cpu.per(trivial.ok)}")
+    cpu_ratio = (trivial_cpu.total / max(trivial.ok, 1)) / (chat_cpu.total / max(chat.sent, 1))
+    print(f"{'CPU-bound ratio':<32} {cpu_ratio:.2f} (CPU of a trivial request / of a message)")
+    if trivial.errors:
+        print(f"{'trivial errors':<32} {dict(trivial.errors)}")
+    print(f"{'backends':<32} {backends}; load average at the end {load_average()}")
+    shown = [f"{n} x {line[:160]}" for line, n in server_lines.most_common(6)]
+    print(
+        f"{'server log':<32} {sum(server_lines.values())} lines"
+        + "".join(f"\n    {s}" for s in shown)
+    )
+    print(
+        f"chat: msgs_per_s={chat.per_second:.1f} p99_ms={percentile(chat.latencies_ms, 99):.1f} "
+        f"ratio_vs_trivial={ratio:.2f}"
+    )
+    failed = (
+        chat.errors
+        or unanswered_http
+        or truth["unanswered"]
+        or truth["bot_rows"] != bots_seen
+        or truth["conversations"] != len(people) + len(warm_people)
+    )
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
