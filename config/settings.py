@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "plaza.checkout",
     "plaza.social",
     "plaza.messaging",
+    "plaza.connectors",
     "plaza.demo",
 ]
 
@@ -184,6 +185,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # in the embedded default. They only tidy up: no deadline waits for them.
 CELERY_BEAT_SCHEDULE = {
     "stock-reservations-sweep": {"task": "inventory.stock_reservations_sweep", "schedule": 60.0},
+    "connectors-deliveries-retry": {"task": "connectors.deliveries_retry_due", "schedule": 10.0},
+    "connectors-private-replies": {"task": "connectors.private_replies_send", "schedule": 60.0},
+    "connectors-events-prune": {"task": "connectors.inbound_events_prune", "schedule": 3600.0},
 }
 PLAZA_TICKER = env_bool("PLAZA_TICKER", default=True)
 CELERY_RESULT_BACKEND = None
@@ -332,3 +336,14 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_VERSION = os.environ.get("STRIPE_API_VERSION", "")
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
 PAYMENTS_PROVIDERS = env_list("PAYMENTS_PROVIDERS", "stripe" if STRIPE_SECRET_KEY else "test")
+
+# --- Conversations and the networks -------------------------------------------------
+# How long the bot's payment links stay valid, in seconds.
+PLAZA_PAYMENT_LINK_SECONDS = int(os.environ.get("PLAZA_PAYMENT_LINK_SECONDS", 3600))
+# The networks' APIs (tests point them at a local recorder).
+META_GRAPH_URL = os.environ.get("META_GRAPH_URL", "https://graph.facebook.com").rstrip("/")
+INSTAGRAM_GRAPH_URL = os.environ.get("INSTAGRAM_GRAPH_URL", "https://graph.instagram.com")
+META_GRAPH_VERSION = os.environ.get("META_GRAPH_VERSION", "v25.0")
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+# The key channel credentials are encrypted with (SECRET_KEY when empty).
+PLAZA_SECRETS_KEY = os.environ.get("PLAZA_SECRETS_KEY", "")

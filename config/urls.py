@@ -18,6 +18,7 @@ urlpatterns = [
     path("backoffice/", include("plaza.backoffice.urls")),
     path("payments/", include("plaza.payments.urls")),
     path("", include("plaza.messaging.urls")),
+    path("", include("plaza.connectors.urls")),
     path("", include("plaza.orders.urls")),
     path("", include("plaza.checkout.urls")),
     path("", include("plaza.social.urls")),

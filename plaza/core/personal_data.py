@@ -123,6 +123,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "inventory.StockLocation": {"name": "a shop's warehouse or store name"},
     "checkout.ShippingMethod": {"name": "a shop's shipping service, such as Express"},
     "messaging.Label": {"name": "a topic a shop gives conversations, such as Returns"},
+    "connectors.ChannelConnection": {"name": "the shop's own page or account name"},
 }
 
 

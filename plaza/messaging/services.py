@@ -203,6 +203,18 @@ def conversation_join_account(*, guest_token: str, user: User) -> int:
     return joined
 
 
+def conversation_link_payer(*, conversation: Conversation, user: User) -> bool:
+    """The person who opened a conversation's payment link, logged in, is its customer (a
+    conversation on a network knows only the network's id for them): the order they pay is
+    then told in the conversation, and staff see their orders. A conversation that already
+    has a customer keeps it. Returns whether it changed."""
+    if not user.is_authenticated:
+        return False
+    return bool(
+        Conversation.objects.filter(pk=conversation.pk, customer__isnull=True).update(customer=user)
+    )
+
+
 def _needs_person(conversation: Conversation, now: datetime) -> list[str]:
     """Mark a conversation as needing a person (the lock is held). Returns the fields changed."""
     fields = []
@@ -993,3 +1005,27 @@ def guest_token_new() -> str:
     import secrets
 
     return secrets.token_urlsafe(18)
+
+
+# --- the bot, for the layers above (connectors) ---------------------------------------
+
+
+def bot_answer(*, conversation: Conversation, message: Message) -> list[Message]:
+    """Let the bot answer a stored customer message (see ``bot.engine.bot_respond``)."""
+    from plaza.messaging.bot.engine import bot_respond
+
+    return bot_respond(conversation=conversation, message=message)
+
+
+def product_offer_send(*, conversation: Conversation, product, comment_id: str = "") -> Message:
+    """The bot offers a product with a checkout (comment-to-DM; see ``bot_offer_product``)."""
+    from plaza.messaging.bot.engine import bot_offer_product
+
+    return bot_offer_product(conversation=conversation, product=product, comment_id=comment_id)
+
+
+def cart_offer_send(*, conversation: Conversation, lines: list[tuple[int, int]]) -> list[Message]:
+    """The bot holds a cart sent from a network's catalog and answers with a payment link."""
+    from plaza.messaging.bot.engine import bot_cart_offer
+
+    return bot_cart_offer(conversation=conversation, lines=lines)

@@ -1,0 +1,215 @@
+"""Telegram Bot API: the webhook's updates and the methods Plaza calls (the channels spec,
+section 6). Calls go to ``TELEGRAM_API_URL/bot<token>/<method>`` (a setting, so tests point it
+at a local recorder) and answer ``{ok: true, result}`` or ``{ok: false, description}``.
+
+A tap on an inline button arrives as ``callback_query``; it is answered at once
+(``answerCallbackQuery``) and handled like a quick reply. ``sendInvoice`` asks Telegram to take
+a payment; ``pre_checkout_query`` must be answered within 10 seconds; ``successful_payment`` is
+the only point where the order is paid.
+"""
+
+import hmac
+from urllib.parse import quote
+
+from django.conf import settings
+
+from plaza.connectors.http import post_json
+from plaza.connectors.inbound import Incoming
+
+TEXT_MAX = 4096
+CALLBACK_DATA_MAX_BYTES = 64
+BUTTON_TEXT_MAX = 64
+INVOICE_TITLE_MAX = 32
+INVOICE_DESCRIPTION_MAX = 255
+INVOICE_PAYLOAD_MAX_BYTES = 128
+
+
+def api_url(token: str, method: str) -> str:
+    base = getattr(settings, "TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+    return f"{base}/bot{quote(token, safe=':')}/{method}"
+
+
+def call(token: str, method: str, body: dict) -> dict:
+    return post_json(api_url(token, method), body)
+
+
+def secret_is_valid(*, expected: str, header: str | None) -> bool:
+    """``X-Telegram-Bot-Api-Secret-Token`` as given to setWebhook, compared in constant time."""
+    return bool(expected) and bool(header) and hmac.compare_digest(expected, header or "")
+
+
+def _user(data: dict) -> tuple[str, str, str]:
+    name = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+    return (
+        str(data.get("id") or ""),
+        name or str(data.get("username") or ""),
+        str(data.get("language_code") or ""),
+    )
+
+
+def _language(code: str) -> str:
+    code = code.lower()
+    if code.startswith("zh"):
+        return "zh-hans"
+    return code.split("-")[0] if code.split("-")[0] in ("en", "fr", "tl", "ja", "af") else ""
+
+
+def parse_update(update: dict, *, bot_id: str) -> list[Incoming]:
+    """One Update: a message (text, photo caption, successful payment), a callback query (a
+    button tapped) or a pre-checkout query. Event ids are the update's id, per bot."""
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int):
+        return []
+    event_id = f"{bot_id}:{update_id}"
+    message = update.get("message")
+    if isinstance(message, dict):
+        chat_id = str((message.get("chat") or {}).get("id") or "")
+        _id, name, code = _user(message.get("from") or {})
+        payment = message.get("successful_payment")
+        if isinstance(payment, dict):
+            return [
+                Incoming(
+                    kind="payment",
+                    event_id=event_id,
+                    account_id=bot_id,
+                    sender_id=chat_id,
+                    sender_name=name,
+                    language=_language(code),
+                    data={
+                        "currency": str(payment.get("currency") or ""),
+                        "total_amount": payment.get("total_amount"),
+                        "invoice_payload": str(payment.get("invoice_payload") or ""),
+                        "telegram_payment_charge_id": str(
+                            payment.get("telegram_payment_charge_id") or ""
+                        ),
+                        "provider_payment_charge_id": str(
+                            payment.get("provider_payment_charge_id") or ""
+                        ),
+                    },
+                )
+            ]
+        text = message.get("text") or message.get("caption") or ""
+        return [
+            Incoming(
+                kind="message",
+                event_id=event_id,
+                account_id=bot_id,
+                sender_id=chat_id,
+                sender_name=name,
+                text=str(text),
+                timestamp=float(message.get("date") or 0),
+                language=_language(code),
+                data={"photo": bool(message.get("photo"))},
+            )
+        ]
+    callback = update.get("callback_query")
+    if isinstance(callback, dict):
+        sender, name, code = _user(callback.get("from") or {})
+        chat_id = str(((callback.get("message") or {}).get("chat") or {}).get("id") or sender)
+        return [
+            Incoming(
+                kind="callback",
+                event_id=event_id,
+                account_id=bot_id,
+                sender_id=chat_id,
+                sender_name=name,
+                quick_reply=str(callback.get("data") or ""),
+                language=_language(code),
+                data={"callback_query_id": str(callback.get("id") or "")},
+            )
+        ]
+    query = update.get("pre_checkout_query")
+    if isinstance(query, dict):
+        sender, name, code = _user(query.get("from") or {})
+        return [
+            Incoming(
+                kind="pre_checkout",
+                event_id=event_id,
+                account_id=bot_id,
+                sender_id=sender,
+                sender_name=name,
+                data={
+                    "query_id": str(query.get("id") or ""),
+                    "currency": str(query.get("currency") or ""),
+                    "total_amount": query.get("total_amount"),
+                    "invoice_payload": str(query.get("invoice_payload") or ""),
+                },
+            )
+        ]
+    return []
+
+
+def _button_text(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
+
+
+def _callback_data(payload: str) -> str | None:
+    data = str(payload)
+    return data if 1 <= len(data.encode()) <= CALLBACK_DATA_MAX_BYTES else None
+
+
+def message_body(*, chat_id: str, text: str, payload: dict) -> dict:
+    """``sendMessage`` for a Plaza message: quick replies as inline buttons (one per row),
+    the product card and the payment link as URL buttons."""
+    rows: list[list[dict]] = []
+    card = payload.get("product")
+    lines = [text] if text else []
+    if isinstance(card, dict):
+        url = card.get("url") or "/"
+        url = url if url.startswith("http") else f"{settings.SITE_URL}{url}"
+        lines.append(f"{card.get('title')} — {card.get('price')}")
+        rows.append([{"text": _button_text(card.get("title") or "View"), "url": url}])
+    if payload.get("pay_url"):
+        rows.append([{"text": "Pay", "url": str(payload["pay_url"])}])
+    for quick in payload.get("quick_replies") or []:
+        data = _callback_data(quick.get("payload") or "")
+        if data:
+            rows.append([{"text": _button_text(quick.get("title") or data), "callback_data": data}])
+    body: dict = {"chat_id": chat_id, "text": ("\n\n".join(lines) or "…")[:TEXT_MAX]}
+    if rows:
+        body["reply_markup"] = {"inline_keyboard": rows}
+    return body
+
+
+def send(*, token: str, chat_id: str, text: str, payload: dict) -> str:
+    answer = call(token, "sendMessage", message_body(chat_id=chat_id, text=text, payload=payload))
+    return str((answer.get("result") or {}).get("message_id") or "")
+
+
+def answer_callback(*, token: str, callback_query_id: str) -> None:
+    call(token, "answerCallbackQuery", {"callback_query_id": callback_query_id})
+
+
+def answer_pre_checkout(*, token: str, query_id: str, ok: bool, error: str = "") -> None:
+    body: dict = {"pre_checkout_query_id": query_id, "ok": ok}
+    if not ok:
+        body["error_message"] = error[:200]
+    call(token, "answerPreCheckoutQuery", body)
+
+
+def invoice_body(
+    *,
+    chat_id: str,
+    title: str,
+    description: str,
+    payload: str,
+    provider_token: str,
+    currency: str,
+    prices: list[tuple[str, int]],
+) -> dict:
+    """``sendInvoice``: title 1-32, description 1-255, payload 1-128 bytes, amounts in minor
+    units."""
+    return {
+        "chat_id": chat_id,
+        "title": (title or "Order")[:INVOICE_TITLE_MAX],
+        "description": (description or title or "Order")[:INVOICE_DESCRIPTION_MAX],
+        "payload": payload.encode()[:INVOICE_PAYLOAD_MAX_BYTES].decode(errors="ignore"),
+        "provider_token": provider_token,
+        "currency": currency.upper(),
+        "prices": [{"label": label[:32], "amount": int(amount)} for label, amount in prices],
+    }
+
+
+def get_me(*, token: str) -> dict:
+    return call(token, "getMe", {})

@@ -1,0 +1,249 @@
+"""A local stand-in for the Graph API (Messenger, Instagram, WhatsApp) and the Telegram Bot API,
+so that tests run the real client code over HTTP.
+
+It listens on 127.0.0.1 on an ephemeral port, records every request, checks each one against
+the published format and limits (channels spec, sections 3, 4 and 6) — a bearer token, JSON,
+quick replies (13 at most, titles of 20), buttons (3), list rows (10), text lengths, Telegram's
+callback data (64 bytes) — and answers with the documented response shapes. ``script()``
+queues another answer (an error, a slow answer) for the next matching request.
+"""
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: dict
+
+
+@dataclass
+class NetworkRecorder:
+    requests: list[Recorded] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scripts: list[tuple[str, int, dict, float]] = []
+        self._counter = 0
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                recorder._handle(self)
+
+            def do_POST(self) -> None:
+                recorder._handle(self)
+
+            def log_message(self, format, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "NetworkRecorder":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def script(self, path_part: str, *, status: int, body: dict, delay: float = 0.0) -> None:
+        """Answer the next request whose path contains ``path_part`` like this."""
+        self._scripts.append((path_part, status, body, delay))
+
+    def sent(self, path_part: str = "") -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST" and path_part in r.path]
+
+    # --- serving ------------------------------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = {"_raw": raw.decode(errors="replace")}
+        request = Recorded(
+            method=handler.command,
+            path=urlsplit(handler.path).path,
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            json=body,
+        )
+        with self._lock:
+            self.requests.append(request)
+            self._check(request)
+            script = next((s for s in self._scripts if s[0] in request.path), None)
+            if script is not None:
+                self._scripts.remove(script)
+            self._counter += 1
+            n = self._counter
+        if script is not None:
+            time.sleep(script[3])
+            self._send(handler, script[1], script[2])
+            return
+        self._send(handler, 200, self._answer(request, n))
+
+    @staticmethod
+    def _send(handler, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _answer(self, request: Recorded, n: int) -> dict:
+        if request.path.startswith("/bot"):
+            method = request.path.rsplit("/", 1)[-1]
+            if method == "getMe":
+                return {"ok": True, "result": {"id": 777, "is_bot": True, "username": "kicks_bot"}}
+            if method == "sendMessage":
+                return {
+                    "ok": True,
+                    "result": {"message_id": n, "chat": {"id": request.json.get("chat_id")}},
+                }
+            return {"ok": True, "result": True}
+        if request.method == "GET":
+            account = request.path.rstrip("/").rsplit("/", 1)[-1]
+            return {"id": account, "name": "Kalye Kicks", "username": "kalyekicks"}
+        if request.json.get("messaging_product") == "whatsapp":
+            return {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": request.json.get("to"), "wa_id": request.json.get("to")}],
+                "messages": [{"id": f"wamid.REC{n}"}],
+            }
+        recipient = request.json.get("recipient") or {}
+        return {"recipient_id": recipient.get("id", "psid-from-comment"), "message_id": f"m_rec{n}"}
+
+    # --- the formats' rules -------------------------------------------------------------
+
+    def _check(self, request: Recorded) -> None:
+        def problem(text: str) -> None:
+            self.problems.append(f"{request.method} {request.path}: {text}")
+
+        body = request.json
+        if request.path.startswith("/bot"):
+            if (
+                request.method == "POST"
+                and request.headers.get("content-type") != "application/json"
+            ):
+                problem("not JSON")
+            method = request.path.rsplit("/", 1)[-1]
+            if method == "sendMessage":
+                if not 1 <= len(body.get("text") or "") <= 4096:
+                    problem("text is not 1 to 4096 characters")
+                for row in (body.get("reply_markup") or {}).get("inline_keyboard") or []:
+                    for button in row:
+                        data = button.get("callback_data")
+                        if data is not None and not 1 <= len(data.encode()) <= 64:
+                            problem("callback_data is not 1 to 64 bytes")
+                        if not button.get("text"):
+                            problem("a button without text")
+            return
+        if not re.fullmatch(r"Bearer \S+", request.headers.get("authorization", "")):
+            problem("no bearer token")
+        if request.method != "POST":
+            return
+        if request.headers.get("content-type") != "application/json":
+            problem("not JSON")
+        if not re.fullmatch(r"/v\d+\.\d+/[^/]+/messages", request.path):
+            problem("not a /{version}/{id}/messages path")
+        if body.get("messaging_product") == "whatsapp":
+            self._check_whatsapp(body, problem)
+        else:
+            self._check_messenger(body, problem)
+
+    @staticmethod
+    def _check_messenger(body: dict, problem) -> None:
+        recipient = body.get("recipient") or {}
+        if not (recipient.get("id") or recipient.get("comment_id")):
+            problem("no recipient id or comment_id")
+        kind = body.get("messaging_type")
+        if "comment_id" not in recipient and kind not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+            problem("no messaging_type")
+        if kind == "MESSAGE_TAG" and not body.get("tag"):
+            problem("MESSAGE_TAG without a tag")
+        message = body.get("message") or {}
+        if "text" in message and not 1 <= len(message["text"]) < 2000:
+            problem("text is not 1 to 1999 characters")
+        quick = message.get("quick_replies") or []
+        if len(quick) > 13:
+            problem("more than 13 quick replies")
+        for reply in quick:
+            if reply.get("content_type") != "text" or not 1 <= len(reply.get("title", "")) <= 20:
+                problem("a quick reply title is not 1 to 20 characters")
+            if not 1 <= len(reply.get("payload", "")) <= 1000:
+                problem("a quick reply payload is not 1 to 1000 characters")
+        template = ((message.get("attachment") or {}).get("payload")) or {}
+        if template.get("template_type") == "button":
+            if not 1 <= len(template.get("text", "")) <= 640:
+                problem("button template text is not 1 to 640 characters")
+            if not 1 <= len(template.get("buttons") or []) <= 3:
+                problem("button template needs 1 to 3 buttons")
+        if template.get("template_type") == "generic":
+            elements = template.get("elements") or []
+            if not 1 <= len(elements) <= 10:
+                problem("generic template needs 1 to 10 elements")
+            for element in elements:
+                if not 1 <= len(element.get("title", "")) <= 80:
+                    problem("element title is not 1 to 80 characters")
+                if len(element.get("buttons") or []) > 3:
+                    problem("more than 3 buttons on an element")
+
+    @staticmethod
+    def _check_whatsapp(body: dict, problem) -> None:
+        if body.get("recipient_type") != "individual" or not body.get("to"):
+            problem("no individual recipient")
+        kind = body.get("type")
+        if kind == "text":
+            if not 1 <= len((body.get("text") or {}).get("body", "")) <= 4096:
+                problem("text body is not 1 to 4096 characters")
+        elif kind == "interactive":
+            interactive = body.get("interactive") or {}
+            action = interactive.get("action") or {}
+            if interactive.get("type") == "button":
+                buttons = action.get("buttons") or []
+                if not 1 <= len(buttons) <= 3:
+                    problem("reply buttons are not 1 to 3")
+                for button in buttons:
+                    reply = button.get("reply") or {}
+                    if not 1 <= len(reply.get("title", "")) <= 20:
+                        problem("a button title is not 1 to 20 characters")
+                    if not 1 <= len(reply.get("id", "")) <= 256:
+                        problem("a button id is not 1 to 256 characters")
+                if len((interactive.get("body") or {}).get("text", "")) > 1024:
+                    problem("button body over 1024 characters")
+            elif interactive.get("type") == "list":
+                rows = [r for s in action.get("sections") or [] for r in s.get("rows") or []]
+                if not 1 <= len(rows) <= 10:
+                    problem("a list has 1 to 10 rows")
+                for row in rows:
+                    if not 1 <= len(row.get("title", "")) <= 24:
+                        problem("a row title is not 1 to 24 characters")
+                if not 1 <= len(action.get("button", "")) <= 20:
+                    problem("the list button is not 1 to 20 characters")
+            else:
+                problem("unknown interactive type")
+        else:
+            problem(f"unexpected type {kind!r}")
