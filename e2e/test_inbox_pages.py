@@ -1,0 +1,225 @@
+"""The staff inbox in a browser: Mara answers customers from her back office, on a laptop and
+on her phone, with a canned reply and a private note, and sets her inbox up.
+
+Conversations are built through the services (as the chat and the channels build them); the
+pages are driven as Mara would. The WSGI live server has no WebSockets: replies appear because
+the reply box adds the message the server answers with (live updates are tested in
+plaza/messaging/tests/test_live.py)."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from plaza.accounts.models import StaffRole
+from plaza.accounts.services import invitation_accept, shop_create, staff_invite
+from plaza.accounts.tests.factories import UserFactory
+from plaza.messaging import services
+from plaza.messaging.models import Conversation
+
+
+@pytest.fixture
+def mara(transactional_db):
+    user = UserFactory(email="mara@kicks.test", display_name="Mara")
+    user.handle = "mara"
+    user.save(update_fields=["handle"])
+    return user
+
+
+@pytest.fixture
+def inbox(mara, add_product):
+    """Kicks Manila with an agent, canned replies, FAQ entries and four conversations."""
+    shop = shop_create(owner=mara, name="Kicks Manila", slug="kicks", currency="PHP", language="en")
+    court = add_product(
+        shop,
+        "Court Classic",
+        price=450_000,
+        sku="KM-COURT",
+        sizes={"41": 2, "42": 12},
+        colors=("#fde68a", "#b45309"),
+    )
+    add_product(shop, "Trail Runner", price=320_000, sku="KM-TRAIL", colors=("#fdba74", "#9a3412"))
+    jo = UserFactory(email="jo@kicks.test", display_name="Jo")
+    jo.handle = "jomar"
+    jo.save(update_fields=["handle"])
+    _invitation, raw = staff_invite(
+        shop=shop, invited_by=mara, email=jo.email, role=StaffRole.AGENT
+    )
+    invitation_accept(token=raw, user=jo)
+    services.inbox_settings_update(
+        shop=shop,
+        greeting="Hi! I am the Kicks Manila assistant. Ask me about sizes, stock or delivery.",
+        handoff_keywords="agent, human, complaint",
+        timezone="Asia/Manila",
+        hours={str(day): ["09:00", "18:00"] for day in range(6)},
+        first_response_minutes=15,
+    )
+    services.agent_set_available(shop=shop, user=jo, available=True)
+    services.canned_reply_save(
+        shop=shop, shortcode="ship", text="We ship within Metro Manila in 1-2 days, elsewhere 3-5."
+    )
+    services.canned_reply_save(shop=shop, shortcode="thanks", text="Thank you for your order!")
+    services.faq_entry_save(
+        shop=shop,
+        question="Can I return shoes that do not fit?",
+        keywords="return, exchange, refund",
+        answer="Yes, within 14 days, unworn, in the original box.",
+    )
+
+    ana = UserFactory(email="ana@plaza.test", display_name="Ana Reyes")
+    first = services.conversation_open(
+        shop=shop, channel="web", external_id=f"user:{ana.pk}", customer=ana
+    )
+    services.message_receive(conversation=first, text="Do you have the Court Classic in 42?")
+    services.bot_message_send(
+        conversation=first,
+        text="Yes, Court Classic in size 42 is in stock (12 left). Shall I reserve one?",
+        payload={
+            "quick_replies": [
+                {"title": "Buy now", "payload": "buy"},
+                {"title": "Other sizes", "payload": "sizes"},
+            ]
+        },
+    )
+    services.message_receive(conversation=first, text="Can a person check if it runs small?")
+    services.conversation_handoff(conversation=first, reason="The customer asked for a person.")
+    services.conversation_take_over(conversation=first, by=mara)
+    services.staff_message_send(
+        conversation=first, author=mara, text="Hi Ana, it runs true to size. Here it is:"
+    )
+    services.staff_message_send(conversation=first, author=mara, product_id=court.pk)
+    services.note_add(
+        conversation=first, author=mara, text="@jomar she may order two pairs, keep an eye on stock"
+    )
+    services.conversation_set_labels(conversation=first, names=["sizing", "vip"])
+
+    now = timezone.now()
+    cebu = services.conversation_open(shop=shop, channel="messenger", external_id="psid-1001")
+    services.conversation_set_bot(conversation=cebu, enabled=False)
+    services.message_receive(
+        conversation=cebu, text="Hi, do you ship to Cebu? How long does it take?"
+    )
+    Conversation.objects.filter(pk=cebu.pk).update(needs_person_at=now - timedelta(minutes=12))
+
+    rain = services.conversation_open(
+        shop=shop, channel="instagram", external_id="igsid-77", name="Miguel Santos"
+    )
+    services.conversation_set_bot(conversation=rain, enabled=False)
+    services.message_receive(conversation=rain, text="Is the Trail Runner waterproof?")
+    Conversation.objects.filter(pk=rain.pk).update(needs_person_at=now - timedelta(minutes=40))
+    services.conversation_set_labels(conversation=rain, names=["product question"])
+
+    done = services.conversation_open(
+        shop=shop, channel="whatsapp", external_id="+639170000001", name="Ben Cruz"
+    )
+    services.message_receive(conversation=done, text="Got my order, thank you!")
+    services.conversation_resolve(conversation=done, by=mara)
+    return shop, first
+
+
+def _desktop_page(chromium_browser, live_server, user):
+    context = chromium_browser.new_context(
+        base_url=live_server.url, viewport={"width": 1440, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(15_000)
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context, context.new_page()
+
+
+def test_mara_answers_from_the_inbox_on_a_laptop_with_a_canned_reply_and_a_note(
+    chromium_browser, live_server, mara, inbox, screenshot
+):
+    """On a laptop the list, the conversation and the customer sit side by side; "/" offers the
+    canned replies; the reply and a private note appear in the conversation at once."""
+    shop, conversation = inbox
+    context, page = _desktop_page(chromium_browser, live_server, mara)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"/backoffice/{shop.slug}/")
+        page.get_by_role("navigation", name="Back office").get_by_role("link", name="Inbox").click()
+        expect(page.get_by_role("heading", level=1, name="Inbox")).to_be_visible()
+        rows = page.locator(".inbox-row")
+        expect(rows).to_have_count(3)  # open ones; Ben's is resolved
+        expect(page.locator(".inbox-row", has_text="Miguel Santos")).to_contain_text("SLA breached")
+        expect(page.locator(".inbox-row", has_text="Guest")).to_contain_text("At risk")
+
+        page.locator(".inbox-row", has_text="Ana Reyes").get_by_role("link").click()
+        thread = page.locator("#inbox-messages")
+        expect(thread.locator(".inbox-msg-bot")).to_contain_text("Shall I reserve one?")
+        expect(thread.locator(".inbox-quick")).to_contain_text("Buy now")
+        expect(thread.locator(".inbox-card")).to_contain_text("Court Classic")
+        expect(thread.locator(".inbox-mention")).to_have_text("@jomar")
+        side = page.get_by_role("complementary", name="Customer")
+        expect(side).to_contain_text("ana@plaza.test")
+        expect(side).to_contain_text("First response")
+
+        reply = page.get_by_label("Reply", exact=True)
+        reply.fill("/")
+        expect(page.locator(".inbox-canned")).to_contain_text("/ship")
+        page.locator(".inbox-canned").get_by_role("button", name="/ship").click()
+        expect(reply).to_have_value("/ship ")
+        reply.press_sequentially("Want me to reserve a pair?")
+        page.get_by_role("button", name="Send", exact=True).click()
+        expect(thread.locator(".inbox-msg-staff").last).to_contain_text(
+            "We ship within Metro Manila in 1-2 days"
+        )
+        expect(reply).to_have_value("")
+
+        page.get_by_label("Private note").check()
+        reply.fill("@jomar reserved one pair for Ana")
+        page.get_by_role("button", name="Add the note").click()
+        expect(thread.locator(".inbox-msg-note").last).to_contain_text("reserved one pair")
+        expect(thread.locator(".inbox-msg-note").last.locator(".inbox-mention")).to_have_text(
+            "@jomar"
+        )
+        page.evaluate("window.scrollTo(0, 0)")
+        thread.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+        screenshot(page, "40-inbox-desktop")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_mara_reads_a_conversation_on_her_phone_and_sets_up_the_inbox(
+    page, login_as, mara, inbox, screenshot
+):
+    """On a phone the open conversation comes first; the settings page saves and refuses an
+    unknown time zone next to its field."""
+    shop, conversation = inbox
+    login_as(mara)
+    page.goto(f"/backoffice/{shop.slug}/inbox/{conversation.pk}/")
+    expect(page.get_by_role("heading", name="Ana Reyes")).to_be_visible()
+    expect(page.locator(".inbox-msg-customer").first).to_contain_text("Court Classic in 42")
+    page.locator("#inbox-messages").evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    screenshot(page, "41-inbox-phone")
+
+    page.get_by_role("link", name="Conversations").first.click()
+    expect(page.locator(".inbox-row")).to_have_count(3)
+    screenshot(page, "42-inbox-list-phone")
+
+    page.get_by_role("link", name="Inbox settings").click()
+    expect(page.get_by_role("heading", name="Bot, hours and targets")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_have_value("Asia/Manila")
+    screenshot(page, "43-inbox-settings", full_page=True)
+    page.get_by_label("Time zone").fill("Mars/Olympus")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.locator(".errorlist")).to_contain_text("Unknown time zone.")
+    page.get_by_label("Time zone").fill("Asia/Manila")
+    page.get_by_label("First response target (minutes)").fill("10")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.get_by_text("The inbox settings are saved.")).to_be_visible()
+    expect(page.get_by_label("First response target (minutes)")).to_have_value("10")
