@@ -657,6 +657,10 @@ def _answer(turn: Turn, intents: dict) -> bool:
     if faq is not None:
         turn.say(faq["answer"])
         return True
+    if product is None and {"price", "stock", "sizes", "colours"} & set(intents):
+        turn.say(_("Which product do you mean? Tell me its name, or pick one:"))
+        _recommend(turn, intro=False)
+        return True
     if "shipping" in intents:
         _shipping(turn)
         return True

@@ -1,0 +1,238 @@
+"""WhatsApp Cloud API and Telegram: inbound events of every kind (also the bad ones) and the
+bot's answers in each network's format and limits."""
+
+import pytest
+
+from plaza.catalog.tests.factories import make_product
+from plaza.connectors.models import InboundEvent
+from plaza.connectors.tests.conftest import (
+    BOT_ID,
+    PHONE_ID,
+    post_meta,
+    post_telegram,
+    whatsapp_delivery,
+)
+from plaza.messaging import services as messaging
+from plaza.messaging.models import Conversation, Message, SenderKind
+from plaza.messaging.models import DeliveryStatus as MessageStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def trail(shop):
+    return make_product(
+        shop, title="Amihan Trail Pro", price=450_000, sizes=("40", "41", "42", "43"), stock=5
+    )
+
+
+def _wa_text(text, mid="wamid.1"):
+    return {
+        "from": "16505551234",
+        "id": mid,
+        "timestamp": "1739321024",
+        "type": "text",
+        "text": {"body": text},
+    }
+
+
+def _wa_sends(recorder):
+    return recorder.sent(f"/{PHONE_ID}/messages")
+
+
+# --- WhatsApp ------------------------------------------------------------------------
+
+
+def test_a_whatsapp_text_is_answered_with_reply_buttons_or_a_list(
+    client, whatsapp, recorder, trail
+):
+    # when
+    response = post_meta(
+        client, whatsapp, whatsapp_delivery([_wa_text("Hi! how much is the trail pro")])
+    )
+    # then
+    assert response.json() == {"stored": 1}
+    conversation = Conversation.objects.get()
+    assert (conversation.external_id, conversation.name) == ("16505551234", "Sheena")
+    body = _wa_sends(recorder)[-1].json
+    assert body["messaging_product"] == "whatsapp" and body["to"] == "16505551234"
+    # four sizes to choose from: more than three buttons, so a list
+    assert body["type"] == "interactive" and body["interactive"]["type"] == "list"
+
+
+def test_a_button_reply_is_a_quick_reply_for_the_bot(client, whatsapp, recorder, trail):
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("trail pro size 42 in stock?")]))
+    rows = _wa_sends(recorder)[-1].json["interactive"]
+    choices = (
+        rows["action"]["buttons"]
+        if rows["type"] == "button"
+        else rows["action"]["sections"][0]["rows"]
+    )
+    pick = choices[0].get("reply", choices[0])
+    reply = {
+        "from": "16505551234",
+        "id": "wamid.2",
+        "timestamp": "1739321100",
+        "type": "interactive",
+        "interactive": {
+            "type": "button_reply",
+            "button_reply": {"id": pick["id"], "title": pick["title"]},
+        },
+    }
+    post_meta(client, whatsapp, whatsapp_delivery([reply]))
+    body = _wa_sends(recorder)[-1].json
+    assert body["type"] == "interactive" and body["interactive"]["type"] == "button"
+    assert "How many?" in body["interactive"]["body"]["text"]
+
+
+def test_a_product_question_names_the_referred_product(client, whatsapp, recorder, trail):
+    variant = trail.variants.get(option_values__Size="42")
+    message = _wa_text("Is this in stock in 42?")
+    message["context"] = {
+        "referred_product": {"catalog_id": "CAT", "product_retailer_id": variant.sku}
+    }
+    post_meta(client, whatsapp, whatsapp_delivery([message]))
+    assert "42 is in stock" in Message.objects.filter(sender_kind=SenderKind.BOT).last().text
+
+
+def test_a_cart_order_is_held_and_answered_with_a_payment_link(client, whatsapp, recorder, trail):
+    from plaza.inventory.selectors import stock_available_for_variants
+
+    v41, v42 = (trail.variants.get(option_values__Size=s) for s in ("41", "42"))
+    order = {
+        "from": "16505551234",
+        "id": "wamid.order",
+        "timestamp": "1739321200",
+        "type": "order",
+        "order": {
+            "catalog_id": "CAT",
+            "text": "",
+            "product_items": [
+                {
+                    "product_retailer_id": v41.sku,
+                    "quantity": 1,
+                    "item_price": 4500,
+                    "currency": "PHP",
+                },
+                {
+                    "product_retailer_id": v42.sku,
+                    "quantity": 2,
+                    "item_price": 4500,
+                    "currency": "PHP",
+                },
+            ],
+        },
+    }
+    post_meta(client, whatsapp, whatsapp_delivery([order]))
+    body = _wa_sends(recorder)[-1].json
+    assert body["type"] == "text" and "/chat/pay/" in body["text"]["body"]
+    assert "₱13,500.00" in body["text"]["body"]
+    available = stock_available_for_variants(variant_ids=[v41.pk, v42.pk])
+    assert (available[v41.pk], available[v42.pk]) == (4, 3)
+
+
+def test_delivery_statuses_move_forward_only(client, whatsapp, recorder, owner):
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("hi")]))
+    conversation = Conversation.objects.get()
+    sent = messaging.staff_message_send(conversation=conversation, author=owner, text="Hello!")
+    sent.refresh_from_db()
+    wamid = sent.external_id
+
+    def status(value, n):
+        return {
+            "id": wamid,
+            "status": value,
+            "timestamp": str(1739321300 + n),
+            "recipient_id": "16505551234",
+        }
+
+    post_meta(client, whatsapp, whatsapp_delivery(statuses=[status("read", 1)]))
+    post_meta(client, whatsapp, whatsapp_delivery(statuses=[status("delivered", 2)]))
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.READ
+
+
+def test_a_whatsapp_delivery_for_another_number_is_ignored(client, whatsapp, recorder):
+    payload = whatsapp_delivery([_wa_text("hi")])
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
+    post_meta(client, whatsapp, payload)
+    assert not InboundEvent.objects.exists()
+
+
+# --- Telegram ------------------------------------------------------------------------
+
+
+def _tg_message(text, update_id=1, chat=4242, language="en"):
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1739321024,
+            "text": text,
+            "chat": {"id": chat, "type": "private"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": language},
+        },
+    }
+
+
+def test_a_wrong_or_missing_secret_token_is_refused(client, telegram_bot, recorder):
+    assert post_telegram(client, telegram_bot, _tg_message("hi"), secret="nope").status_code == 403
+    assert post_telegram(client, telegram_bot, _tg_message("hi"), secret=None).status_code == 403
+    assert not InboundEvent.objects.exists()
+
+
+def test_a_telegram_message_is_answered_with_inline_buttons(client, telegram_bot, recorder, trail):
+    response = post_telegram(
+        client,
+        telegram_bot,
+        _tg_message("Bonjour, la Trail Pro en taille 42 est en stock ?", language="fr"),
+    )
+    assert response.status_code == 200
+    conversation = Conversation.objects.get()
+    assert conversation.external_id == "4242" and conversation.name == "Ana"
+    body = recorder.sent("/sendMessage")[-1].json
+    assert body["chat_id"] == "4242"
+    buttons = [b for row in body["reply_markup"]["inline_keyboard"] for b in row]
+    assert any(b.get("callback_data", "").startswith("variant:") for b in buttons)
+
+
+def test_a_tapped_button_is_acknowledged_and_moves_the_flow(client, telegram_bot, recorder, trail):
+    post_telegram(client, telegram_bot, _tg_message("trail pro 42 in stock?"))
+    buttons = [
+        b
+        for row in recorder.sent("/sendMessage")[-1].json["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "callback_data" in b
+    ]
+    callback = {
+        "update_id": 2,
+        "callback_query": {
+            "id": "cbq-1",
+            "from": {"id": 4242, "first_name": "Ana"},
+            "message": {"message_id": 9, "chat": {"id": 4242}},
+            "data": buttons[0]["callback_data"],
+        },
+    }
+    post_telegram(client, telegram_bot, callback)
+    assert recorder.sent("/answerCallbackQuery")[-1].json == {"callback_query_id": "cbq-1"}
+    assert "How many?" in recorder.sent("/sendMessage")[-1].json["text"]
+
+
+def test_a_replayed_update_has_no_second_effect(client, telegram_bot, recorder):
+    post_telegram(client, telegram_bot, _tg_message("hi", update_id=5))
+    post_telegram(client, telegram_bot, _tg_message("hi", update_id=5))
+    assert Message.objects.filter(sender_kind=SenderKind.CUSTOMER).count() == 1
+    assert InboundEvent.objects.get().event_id == f"{BOT_ID}:5"
+
+
+def test_malformed_telegram_json_is_refused(client, telegram_bot, recorder):
+    from django.urls import reverse
+
+    url = reverse("connectors:telegram-webhook", kwargs={"uid": telegram_bot.uid})
+    response = client.post(
+        url,
+        data=b"[1,2",
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="telegram-secret-token",
+    )
+    assert response.status_code == 400
