@@ -10,9 +10,11 @@ answer is 409 ``checkout_stale`` listing each change, and nothing is charged. Th
 the same body answers the same checkout; with another body 409 ``idempotency_conflict``.
 """
 
+from operator import attrgetter
 from typing import Annotated, Literal
 from uuid import UUID
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Router, Schema, Status
@@ -212,10 +214,13 @@ class CheckoutOut(Schema):
 
     @staticmethod
     def resolve_parts(obj: Checkout) -> list:
-        return list(obj.parts.select_related("shop", "order").order_by("pk"))
+        prefetch_related_objects([obj], "parts__shop", "parts__order")  # no query when loaded
+        return sorted(obj.parts.all(), key=attrgetter("pk"))
 
     @staticmethod
     def resolve_next_action(obj: Checkout) -> dict | None:
+        if obj.status != CheckoutStatus.REQUIRES_ACTION:
+            return None
         waiting = services.checkout_next_action(checkout=obj)
         return waiting[1].next_action if waiting else None
 

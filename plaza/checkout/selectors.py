@@ -21,7 +21,7 @@ from plaza.catalog.selectors import LocalizedText, product_text
 from plaza.checkout.models import Cart, CartLine, Checkout, ShippingMethod
 from plaza.core.exceptions import NotFound
 from plaza.core.money import format_money
-from plaza.inventory.selectors import stock_available_for_variants
+from plaza.inventory.selectors import stock_available_and_held
 from plaza.orders.services import inclusive_tax
 
 SEAL_SALT = "plaza.checkout.quote"
@@ -36,6 +36,12 @@ class QuoteLine:
     available: int
     post_id: int | None = None
     line_id: int | None = None  # the cart line, for cart pages
+    held: int = 0  # units of it the quote's holder holds (live), included in ``available``
+
+    @property
+    def drop(self):
+        """The drop the item is part of, or None (loaded with the variant)."""
+        return getattr(self.variant.product, "drop", None) if self.variant else None
 
     @property
     def unit_price(self) -> int:
@@ -160,7 +166,7 @@ def cart_item_count(*, cart: Cart | None) -> int:
 
 
 def _variants(ids: Iterable[int], *, for_display: bool = True) -> dict[int, Variant]:
-    qs = Variant.objects.select_related("product__shop", "shop").filter(
+    qs = Variant.objects.select_related("product__shop", "product__drop", "shop").filter(
         pk__in=list(ids), product__status=ProductStatus.ACTIVE
     )
     if for_display:
@@ -207,7 +213,7 @@ def quote_build(
         else:
             rows.append((int(line[0]), int(line[1]), line[2] if len(line) > 2 else None, None))
     variants = _variants((row[0] for row in rows), for_display=for_display)
-    available = stock_available_for_variants(variant_ids=[row[0] for row in rows], owner=holder)
+    levels = stock_available_and_held(variant_ids=[row[0] for row in rows], owner=holder)
     by_shop: dict[int, ShopQuote] = {}
     quote = Quote()
     for variant_id, quantity, post_id, line_id in rows:
@@ -216,9 +222,10 @@ def quote_build(
             variant=variant,
             variant_id=variant_id,
             quantity=quantity,
-            available=available.get(variant_id, 0),
+            available=levels.get(variant_id, (0, 0))[0],
             post_id=post_id,
             line_id=line_id,
+            held=levels.get(variant_id, (0, 0))[1],
         )
         if variant is None:
             quote.unavailable.append(line)
@@ -274,7 +281,10 @@ def quote_changes(*, quote: Quote, seal: str) -> list[str]:
     for part in quote.shops:
         for line in part.lines:
             before = seen.get("p", {}).get(str(line.variant_id))
-            title = line.text.title if line.text else str(line.variant_id)
+            if before == line.unit_price:
+                continue
+            text = line.text
+            title = text.title if text else str(line.variant_id)
             if before is None:
                 changes.append(_("%(item)s was added.") % {"item": title})
             elif before != line.unit_price:

@@ -64,7 +64,7 @@ from plaza.inventory.services import (
     stock_release,
     stock_reserve,
 )
-from plaza.orders.services import order_attach_payment, order_mark_paid, order_place
+from plaza.orders.services import order_mark_paid, order_place
 from plaza.payments.models import Payment, PaymentStatus
 from plaza.payments.selectors import access_payment_method, payment_provider_default
 from plaza.payments.services import (
@@ -72,6 +72,9 @@ from plaza.payments.services import (
     payment_capture,
     payment_confirm,
     payment_method_save,
+    payment_open,
+    payment_refund,
+    payment_send,
     payment_void,
 )
 
@@ -332,12 +335,19 @@ def _quantities(lines: list) -> dict[int, int]:
     return quantities
 
 
-def _check_drops(*, buyer: User, quantities: dict[int, int], admit: bool) -> list:
+def _check_drops(
+    *, buyer: User, quantities: dict[int, int], admit: bool, known: Mapping | None = None
+) -> list:
     """The drops among these variants, checked: released, within the shopper's limit and, with
-    ``admit``, the shopper's turn in line (DropNotOpen, DropLimitReached, DropQueued)."""
+    ``admit``, the shopper's turn in line (DropNotOpen, DropLimitReached, DropQueued).
+    ``known``: variant id -> drop (or None), when the caller has them loaded already."""
     units: dict[int, int] = {}
     drops = {}
-    for variant_id, drop in drop_for_variants(variant_ids=list(quantities)).items():
+    if known is None:
+        known = drop_for_variants(variant_ids=list(quantities))
+    for variant_id, drop in known.items():
+        if drop is None:
+            continue
         drops[drop.pk] = drop
         units[drop.pk] = units.get(drop.pk, 0) + quantities[variant_id]
     for drop_id, drop in sorted(drops.items()):
@@ -502,14 +512,22 @@ def checkout_complete(
         raise CheckoutStale(
             _("Your order changed since you looked. Check it and pay again."), changes=changes
         )
+    quote_lines = [line for part in quote.shops for line in part.lines]
+    drops = {line.variant_id: line.drop for line in quote_lines}
     _check_drops(
         buyer=buyer,
-        quantities={line.variant_id: line.quantity for part in quote.shops for line in part.lines},
+        quantities={line.variant_id: line.quantity for line in quote_lines},
         admit=True,
+        known=drops,
     )
     address_data = _resolve_address(buyer, address)
     provider, token = _resolve_payment(buyer, payment)
-    post_ids = [line.post_id for part in quote.shops for line in part.lines if line.post_id]
+    post_ids = [line.post_id for line in quote_lines if line.post_id]
+    # A one-shop checkout whose every unit the buyer holds is paid in one step (a sale): the
+    # units cannot run out before the order is placed, so no authorisation to capture later.
+    # (Should the placement fail all the same, the sale is refunded.)
+    sale = len(quote.shops) == 1 and all(line.held >= line.quantity for line in quote_lines)
+    opened = {}
 
     try:
         with transaction.atomic():
@@ -526,8 +544,18 @@ def checkout_complete(
                 attribution=dict(attribution or {}),
                 post_id=post_ids[0] if post_ids else None,
             )
-            CheckoutPart.objects.bulk_create(
-                [
+            parts = []
+            for part in quote.shops:
+                # Each part's payment is opened with it (no provider call yet): one transaction.
+                opened_payment, opened[part.shop.pk] = payment_open(
+                    provider=provider,
+                    amount=part.total,
+                    currency=part.currency,
+                    idempotency_key=_payment_key(checkout, part.shop.pk),
+                    description=_("Order at %(shop)s") % {"shop": part.shop.name},
+                    metadata={"checkout": checkout.uid.hex},
+                )
+                parts.append(
                     CheckoutPart(
                         checkout=checkout,
                         shop=part.shop,
@@ -537,17 +565,29 @@ def checkout_complete(
                         subtotal=part.subtotal,
                         shipping=part.shipping,
                         total=part.total,
+                        payment=opened_payment,
                     )
-                    for part in quote.shops
-                ]
-            )
+                )
+            CheckoutPart.objects.bulk_create(parts)
     except IntegrityError:
         # A twin request with the same key was first: its checkout is the answer.
         existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()
         if existing is None:
             raise
         return _replay(existing, request_hash, return_url)
-    return _advance(checkout, return_url=return_url)
+    return _advance(
+        checkout,
+        return_url=return_url,
+        parts=parts,
+        opened=opened,
+        sale=sale,
+        drops=drops,
+        variants={line.variant_id: line.variant for line in quote_lines},
+    )
+
+
+def _payment_key(checkout: Checkout, shop_id: int) -> str:
+    return f"checkout-{checkout.uid.hex}-{shop_id}"
 
 
 def _replay(checkout: Checkout, request_hash: str, return_url: str) -> Checkout:
@@ -572,9 +612,22 @@ def _parts(checkout: Checkout) -> list[CheckoutPart]:
     return list(checkout.parts.select_related("shop", "payment", "order").order_by("pk"))
 
 
-def _advance(checkout: Checkout, *, return_url: str = "") -> Checkout:
-    """Authorise every part's payment, then place the orders. Outside any transaction."""
-    for part in _parts(checkout):
+def _advance(
+    checkout: Checkout,
+    *,
+    return_url: str = "",
+    parts: list[CheckoutPart] | None = None,
+    opened: Mapping | None = None,
+    sale: bool = False,
+    drops: Mapping | None = None,
+    variants: Mapping | None = None,
+) -> Checkout:
+    """Authorise every part's payment (or, with ``sale``, take it), then place the orders.
+    Outside any transaction. ``parts``, the payments ``opened`` with them (shop id -> event) and
+    the ``drops`` and ``variants`` of the lines come from ``checkout_complete``; a retry reads the
+    parts again."""
+    parts = parts if parts is not None else _parts(checkout)
+    for part in parts:
         if part.payment is not None and part.payment.status in (
             PaymentStatus.AUTHORIZED,
             PaymentStatus.CAPTURED,
@@ -582,24 +635,36 @@ def _advance(checkout: Checkout, *, return_url: str = "") -> Checkout:
             continue
         if part.payment is not None and part.payment.status == PaymentStatus.REQUIRES_ACTION:
             return _set_status(checkout, CheckoutStatus.REQUIRES_ACTION)
-        payment = payment_authorize(
-            provider=checkout.provider,
-            amount=part.total,
-            currency=part.currency,
-            payment_method_token=checkout.payment_token,
-            idempotency_key=f"checkout-{checkout.uid.hex}-{part.shop_id}",
-            description=_("Order at %(shop)s") % {"shop": part.shop.name},
-            metadata={"checkout": checkout.uid.hex},
-            return_url=return_url,
-        )
-        CheckoutPart.objects.filter(pk=part.pk).update(payment=payment)
+        event = (opened or {}).get(part.shop_id)
+        if event is not None:
+            payment = payment_send(
+                payment=part.payment,
+                event=event,
+                payment_method_token=checkout.payment_token,
+                return_url=return_url,
+                capture=sale,
+            )
+        else:
+            payment = payment_authorize(
+                provider=checkout.provider,
+                amount=part.total,
+                currency=part.currency,
+                payment_method_token=checkout.payment_token,
+                idempotency_key=_payment_key(checkout, part.shop_id),
+                description=_("Order at %(shop)s") % {"shop": part.shop.name},
+                metadata={"checkout": checkout.uid.hex},
+                return_url=return_url,
+            )
+            if part.payment_id != payment.pk:
+                CheckoutPart.objects.filter(pk=part.pk).update(payment=payment)
+        part.payment = payment
         if payment.status == PaymentStatus.FAILED:
             _fail(checkout, payment.failure_text or _("The payment did not go through."))
         if payment.status == PaymentStatus.REQUIRES_ACTION:
             return _set_status(checkout, CheckoutStatus.REQUIRES_ACTION)
-        if payment.status != PaymentStatus.AUTHORIZED:
+        if payment.status not in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
             return checkout  # in flight in a twin request: it finishes the checkout
-    return _place_orders(checkout)
+    return _place_orders(checkout, parts=parts, drops=drops, variants=variants)
 
 
 def _set_status(checkout: Checkout, status: str) -> Checkout:
@@ -626,78 +691,66 @@ def _fail(checkout: Checkout, message: str, *, error: DomainError | None = None)
         pk=checkout.pk, status__in=[CheckoutStatus.PROCESSING, CheckoutStatus.REQUIRES_ACTION]
     ).update(status=CheckoutStatus.FAILED, failure_message=message[:500], payment_token="")
     for part in _parts(checkout):
-        if part.payment is not None and part.payment.status in (
-            PaymentStatus.AUTHORIZED,
-            PaymentStatus.REQUIRES_ACTION,
-        ):
-            try:
+        try:
+            if part.payment is not None and part.payment.status in (
+                PaymentStatus.AUTHORIZED,
+                PaymentStatus.REQUIRES_ACTION,
+            ):
                 payment_void(payment=part.payment)
-            except DomainError:
-                logger.warning(
-                    "checkout %s: voiding payment %s failed", checkout.uid, part.payment_id
+            elif part.payment is not None and part.payment.status == PaymentStatus.CAPTURED:
+                # A one-step sale whose order could not be placed: give the money back.
+                payment_refund(
+                    payment=part.payment,
+                    amount=part.payment.amount_captured,
+                    idempotency_key=f"{_payment_key(checkout, part.shop_id)}-not-placed",
                 )
+        except DomainError:
+            logger.warning(
+                "checkout %s: voiding or refunding payment %s failed",
+                checkout.uid,
+                part.payment_id,
+            )
     raise error or PaymentDeclined(message)
 
 
-def _place_orders(checkout: Checkout) -> Checkout:
-    drops: list = []
+def _place_orders(
+    checkout: Checkout,
+    *,
+    parts: list[CheckoutPart] | None = None,
+    drops: Mapping | None = None,
+    variants: Mapping | None = None,
+) -> Checkout:
+    """One transaction: complete the checkout (its row's lock makes a twin request wait, then
+    find it completed), place every shop's order with its payment, and allocate the stock last,
+    just before the commit. Then capture what was only authorised."""
+    used_drops: list = []
     try:
         with transaction.atomic():
-            checkout = (
-                Checkout.objects.select_for_update(of=("self",))
-                .select_related("buyer")
-                .get(pk=checkout.pk)
-            )
-            if checkout.status in (CheckoutStatus.COMPLETED, CheckoutStatus.FAILED):
-                return checkout
-            bought: dict[int, int] = {}
-            for part in _parts(checkout):
-                quantities = {int(vid): qty for vid, qty in part.lines.items()}
-                order = order_place(
-                    shop=part.shop,
-                    buyer=checkout.buyer,
-                    lines=list(quantities.items()),
-                    shipping_amount=part.shipping,
-                    tax_rate_bp=part.shop.tax_rate_bp,
-                    address={k: v for k, v in checkout.address.items() if not k.startswith("_")},
-                    email=checkout.email,
-                    idempotency_key=f"checkout-{checkout.uid.hex}-{part.shop_id}",
-                    attribution=checkout.attribution,
-                    post_id=checkout.post_id,
-                    allocate=False,  # below, last, for every shop at once
-                )
-                if order.total != part.total:
-                    raise CheckoutStale(
-                        _("Your order changed since you looked. Check it and pay again."),
-                        changes=[_("A price changed while you were paying.")],
-                    )
-                order_attach_payment(order=order, payment=part.payment)
-                part.order = order
-                part.save(update_fields=["order"])
-                for vid, qty in quantities.items():
-                    bought[vid] = bought.get(vid, 0) + qty
-            if checkout.source == CheckoutSource.CART:
-                CartLine.objects.filter(
-                    cart__user=checkout.buyer, variant_id__in=list(bought)
-                ).delete()
-            if checkout.address.get("_save"):
-                address_create(
-                    user=checkout.buyer,
-                    data={k: v for k, v in checkout.address.items() if not k.startswith("_")},
-                )
-            checkout.status = CheckoutStatus.COMPLETED
-            checkout.completed_at = timezone.now()
-            fields = ["status", "completed_at", "updated_at"]
+            now = timezone.now()
+            done = {"status": CheckoutStatus.COMPLETED, "completed_at": now, "updated_at": now}
             if not checkout.save_card:  # the token is needed after commit only to save the card
-                checkout.payment_token = ""
-                fields.append("payment_token")
-            checkout.save(update_fields=fields)
-            drops = _drop_claims(checkout.buyer, bought)
-            # Last: the stock rows stay locked only until the commit that follows (no savepoint
-            # to release in between). One call for every shop's lines locks the rows in one
-            # primary-key order (no deadlock between carts) and turns the buyer's holds into
-            # the allocation; what they held and did not buy is given back after the commit.
-            stock_allocate(lines=bought, owner=reservation_owner(checkout.buyer), savepoint=False)
+                done["payment_token"] = ""
+            won = (
+                Checkout.objects.filter(pk=checkout.pk)
+                .exclude(status__in=[CheckoutStatus.COMPLETED, CheckoutStatus.FAILED])
+                .update(**done)
+            )
+            if not won:
+                parts = None  # a twin request finished (or failed) it: answer as it stands
+            else:
+                for name, value in done.items():
+                    setattr(checkout, name, value)
+                parts = parts if parts is not None else _parts(checkout)
+                bought = _place_parts(checkout, parts, variants)
+                used_drops = _drop_claims(checkout.buyer, bought, drops)
+                # Last: the stock rows stay locked only until the commit that follows (no
+                # savepoint to release in between). One call for every shop's lines locks the
+                # rows in one primary-key order (no deadlock between carts) and turns the
+                # buyer's holds into the allocation; what they held and did not buy is given
+                # back after the commit.
+                stock_allocate(
+                    lines=bought, owner=reservation_owner(checkout.buyer), savepoint=False
+                )
     except DropLimitReached as exc:
         _fail(checkout, exc.message, error=exc)
     except (InsufficientStock, CheckoutStale) as exc:
@@ -712,19 +765,88 @@ def _place_orders(checkout: Checkout) -> Checkout:
                 changes=changes,
             ),
         )
-    checkout_release(buyer=checkout.buyer)
-    if drops:
-        drop_ticket_done(drop_ids=[d.pk for d in drops], user=checkout.buyer)
-    _after_completion(checkout)
+    if parts is None:
+        checkout.refresh_from_db()
+        return checkout
+    _release_unbought(checkout.buyer, bought)
+    if used_drops:
+        drop_ticket_done(drop_ids=[d.pk for d in used_drops], user=checkout.buyer)
+    _after_completion(checkout, parts)
+    # The answer names the parts' orders: hand them over as if prefetched (no query again).
+    cached = CheckoutPart.objects.filter(checkout=checkout).order_by("pk")
+    cached._result_cache, cached._prefetch_done = parts, True
+    checkout._prefetched_objects_cache = {"parts": cached}
     return checkout
 
 
-def _drop_claims(buyer: User, bought: dict[int, int]) -> list:
+def _place_parts(
+    checkout: Checkout, parts: list[CheckoutPart], variants: Mapping | None
+) -> dict[int, int]:
+    """Place each part's order with its payment (inside the placement transaction); the units
+    bought, per variant id. ``variants``: those the request priced already, if any."""
+    bought: dict[int, int] = {}
+    for part in parts:
+        quantities = {int(vid): qty for vid, qty in part.lines.items()}
+        try:
+            order = order_place(
+                shop=part.shop,
+                buyer=checkout.buyer,
+                lines=list(quantities.items()),
+                shipping_amount=part.shipping,
+                tax_rate_bp=part.shop.tax_rate_bp,
+                address={k: v for k, v in checkout.address.items() if not k.startswith("_")},
+                email=checkout.email,
+                idempotency_key=_payment_key(checkout, part.shop_id),
+                attribution=checkout.attribution,
+                post_id=checkout.post_id,
+                allocate=False,  # by the caller, last, for every shop at once
+                payment=part.payment,
+                variants=variants,
+            )
+        except ValidationError as exc:
+            if exc.field != "payment":
+                raise
+            order = None
+        if order is None or order.total != part.total:
+            raise CheckoutStale(
+                _("Your order changed since you looked. Check it and pay again."),
+                changes=[_("A price changed while you were paying.")],
+            )
+        part.order = order
+        CheckoutPart.objects.filter(pk=part.pk).update(order=order)
+        for vid, qty in quantities.items():
+            bought[vid] = bought.get(vid, 0) + qty
+    if checkout.source == CheckoutSource.CART:
+        CartLine.objects.filter(cart__user=checkout.buyer, variant_id__in=list(bought)).delete()
+    if checkout.address.get("_save"):
+        address_create(
+            user=checkout.buyer,
+            data={k: v for k, v in checkout.address.items() if not k.startswith("_")},
+        )
+    return bought
+
+
+def _release_unbought(buyer: User, bought: dict[int, int]) -> None:
+    """After the placement: give back what the buyer held and did not buy. The cache says what
+    the checkout held; when it held only what was bought there is nothing to ask the database."""
+    held = cache.get(_holds_key(buyer))
+    if held is not None and set(held) <= set(bought):
+        cache.delete(_holds_key(buyer))
+    else:
+        checkout_release(buyer=buyer)
+
+
+def _drop_claims(buyer: User, bought: dict[int, int], known: Mapping | None = None) -> list:
     """Count the units bought of each drop against the buyer's limit (inside the placement
-    transaction: a second checkout of the same buyer at the same time cannot pass it too)."""
+    transaction: a second checkout of the same buyer at the same time cannot pass it too).
+    ``known``: variant id -> drop (or None) when the caller has them loaded already."""
     units: dict[int, int] = {}
     drops = {}
-    for variant_id, drop in drop_for_variants(variant_ids=list(bought)).items():
+    if known is None or not set(bought) <= set(known):
+        known = drop_for_variants(variant_ids=list(bought))
+    for variant_id, drop in known.items():
+        if drop is None or variant_id not in bought:
+            continue
         drops[drop.pk] = drop
         units[drop.pk] = units.get(drop.pk, 0) + bought[variant_id]
     for drop_id in sorted(drops):
@@ -732,9 +854,10 @@ def _drop_claims(buyer: User, bought: dict[int, int]) -> list:
     return list(drops.values())
 
 
-def _after_completion(checkout: Checkout) -> None:
-    """Capture the payments and save the card. Outside any transaction; each step idempotent."""
-    for part in _parts(checkout):
+def _after_completion(checkout: Checkout, parts: list[CheckoutPart]) -> None:
+    """Capture the payments that were only authorised and save the card. Outside any
+    transaction; each step idempotent."""
+    for part in parts:
         if part.payment is not None and part.payment.status == PaymentStatus.AUTHORIZED:
             try:
                 payment = payment_capture(payment=part.payment)
@@ -742,9 +865,11 @@ def _after_completion(checkout: Checkout) -> None:
                 # The order stays "awaiting payment" with the failure on its timeline; staff see it.
                 logger.warning("checkout %s: capture failed: %s", checkout.uid, exc)
                 continue
+            part.payment = payment
             if part.order_id is not None:
                 # The payment.captured event does the same after commit; both are idempotent.
                 order_mark_paid(order_id=part.order_id, payment_id=payment.pk)
+                part.order.refresh_from_db(fields=["status", "paid_at", "updated_at"])
     if checkout.save_card and checkout.payment_token:
         try:
             payment_method_save(

@@ -41,9 +41,18 @@ def stock_available_for_variants(
 
     With ``owner``, that holder's own live reservations count as available to them (a shopper's
     checkout page must not show their own hold as "sold out")."""
+    levels = stock_available_and_held(variant_ids=variant_ids, owner=owner, now=now)
+    return {variant_id: available for variant_id, (available, _held) in levels.items()}
+
+
+def stock_available_and_held(
+    *, variant_ids: Iterable[int], owner: str | None = None, now: datetime | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per variant id: (units that can be sold now to ``owner``, units of them ``owner`` holds
+    live). As ``stock_available_for_variants``, in the same one query."""
     ids = list(variant_ids)
     now = now or timezone.now()
-    available = dict.fromkeys(ids, 0)
+    levels = dict.fromkeys(ids, (0, 0))
     rows = Stock.objects.filter(variant_id__in=ids).annotate(
         expired=_held(expired_before=now),
         own=_held(owner=owner, live_after=now) if owner else Value(0, output_field=IntegerField()),
@@ -51,8 +60,12 @@ def stock_available_for_variants(
     for variant_id, quantity, allocated, reserved, expired, own in rows.values_list(
         "variant_id", "quantity", "allocated", "reserved", "expired", "own"
     ):
-        available[variant_id] += max(quantity - allocated - reserved + expired + own, 0)
-    return available
+        available, held = levels[variant_id]
+        levels[variant_id] = (
+            available + max(quantity - allocated - reserved + expired + own, 0),
+            held + own,
+        )
+    return levels
 
 
 def stock_quantities_for_variants(*, variant_ids: Iterable[int]) -> dict[int, int]:

@@ -194,22 +194,30 @@ def order_place(
     discount_amount: int = 0,
     reservation_owner: str | None = None,
     allocate: bool = True,
+    payment: Payment | None = None,
+    variants: Mapping[int, Variant] | None = None,
 ) -> Order:
     """Place one shop's order: validate, price from the variants' current prices, allocate
     stock, store the order, its lines and a "placed" event — all in one transaction. With
     ``reservation_owner``, the units that holder reserved become the order's allocation.
     ``allocate=False`` is for a caller that allocates the same lines itself, later in the same
     transaction (checkout does, last, so the stock rows stay locked for the shortest time).
+    ``payment`` is the payment checkout took for the order (it must match the total), stored
+    with the order as ``order_attach_payment`` would: a captured one makes the order paid at
+    once, a failed one goes on the timeline. ``variants`` (id -> variant with its product), when
+    the caller loaded the lines' variants in the same request, spares reading them again.
 
     The same ``idempotency_key`` for the same buyer returns the order placed with it, without
-    allocating again. Raises ValidationError for bad input (variants of another shop or not for
+    allocating again. With ``allocate=False`` the caller must hold a lock that makes a second
+    placement with the key impossible (checkout holds its checkout's row): a used key then
+    raises IntegrityError, which breaks the caller's transaction. Raises ValidationError for bad input (variants of another shop or not for
     sale, quantities not above zero) and InsufficientStock naming every short line; either way
     nothing is written. Never calls the payment provider. Confirmation e-mails to the shopper and
     the shop's staff leave after commit.
     """
     buyer = buyer if getattr(buyer, "is_authenticated", False) else None
     key = (idempotency_key or "").strip()[:200] or None
-    if buyer is not None and key is not None:
+    if buyer is not None and key is not None and allocate:
         existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
         if existing is not None:
             return existing
@@ -229,7 +237,9 @@ def order_place(
     attribution_data = _clean_attribution(attribution)
 
     try:
-        with transaction.atomic():
+        # With allocate=False the caller's own transaction holds this one's changes: no
+        # savepoint of our own (its key cannot be taken meanwhile: see checkout's placement).
+        with transaction.atomic(savepoint=allocate):
             order = _place(
                 shop=shop,
                 buyer=buyer,
@@ -244,10 +254,12 @@ def order_place(
                 post_id=post_id,
                 reservation_owner=reservation_owner,
                 allocate=allocate,
+                payment=payment,
+                variants=variants,
             )
     except IntegrityError:
         # A concurrent retry with the same key won the race: its order is the answer.
-        if buyer is not None and key is not None:
+        if buyer is not None and key is not None and allocate:
             existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
             if existing is not None:
                 return existing
@@ -279,12 +291,19 @@ def _place(
     post_id: int | None,
     reservation_owner: str | None = None,
     allocate: bool = True,
+    payment: Payment | None = None,
+    variants: Mapping[int, Variant] | None = None,
 ) -> Order:
-    variants = {
-        v.pk: v
-        for v in Variant.objects.select_related("product").filter(
+    if variants is None or not set(quantities) <= set(variants):
+        variants = Variant.objects.select_related("product").filter(
             pk__in=list(quantities), shop=shop, product__status=ProductStatus.ACTIVE
         )
+    else:
+        variants = [variants[vid] for vid in quantities]
+    variants = {
+        v.pk: v
+        for v in variants
+        if v.shop_id == shop.pk and v.product.status == ProductStatus.ACTIVE
     }
     missing = [variant_id for variant_id in quantities if variant_id not in variants]
     if missing:
@@ -299,9 +318,14 @@ def _place(
     total = subtotal + shipping_amount - discount_amount
     if total > MAX_AMOUNT:
         raise ValidationError(_("This order is too large."), field="lines")
+    if payment is not None and (payment.amount != total or payment.currency != shop.currency):
+        raise ValidationError(_("The payment does not match the order total."), field="payment")
+    attached = payment if payment is not None and payment.status != PaymentStatus.FAILED else None
+    paid = attached is not None and attached.status == PaymentStatus.CAPTURED
     if allocate:
         # InsufficientStock leaves the atomic block: nothing stays.
         stock_allocate(lines=quantities, owner=reservation_owner)
+    now = timezone.now()
     order = None
     for _attempt in range(5):
         try:
@@ -319,8 +343,11 @@ def _place(
                     total=total,
                     email=email,
                     post_id=post_id,
-                    placed_at=timezone.now(),
+                    placed_at=now,
                     idempotency_key=key,
+                    payment=attached,
+                    status=OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT,
+                    paid_at=now if paid else None,
                     **address_data,
                     **attribution_data,
                 )
@@ -345,13 +372,34 @@ def _place(
             for vid, qty in quantities.items()
         ]
     )
-    _event(
-        order,
-        OrderEventKind.PLACED,
-        actor=buyer,
-        actor_type=ActorType.SHOPPER,
-        data={"total": total, "currency": order.currency},
-    )
+    timeline = [
+        OrderEvent(
+            order=order,
+            kind=OrderEventKind.PLACED,
+            actor_type=ActorType.SHOPPER,
+            actor=buyer,
+            data={"total": total, "currency": order.currency},
+        )
+    ]
+    if paid:
+        timeline.append(
+            OrderEvent(
+                order=order,
+                kind=OrderEventKind.PAID,
+                actor_type=ActorType.SYSTEM,
+                data={"payment_id": payment.pk, "amount": payment.amount},
+            )
+        )
+    elif payment is not None and attached is None:
+        timeline.append(
+            OrderEvent(
+                order=order,
+                kind=OrderEventKind.PAYMENT_FAILED,
+                actor_type=ActorType.SYSTEM,
+                data={"payment_id": payment.pk},
+            )
+        )
+    OrderEvent.objects.bulk_create(timeline)
     return order
 
 

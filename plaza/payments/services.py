@@ -270,44 +270,110 @@ def payment_authorize(
     description: str = "",
     metadata: Mapping[str, str] | None = None,
     return_url: str = "",
+    capture: bool = False,
 ) -> Payment:
-    """Hold ``amount`` (minor units of ``currency``) on a card without capturing it.
+    """Hold ``amount`` (minor units of ``currency``) on a card without capturing it, or, with
+    ``capture``, take it at once when the card needs no extra step (a one-step sale: the payment
+    is then captured, not authorised).
 
     ``payment_method_token`` is a saved card's token or a fresh one (``card_tokenize`` for the
     test gateway, a Stripe payment method id). The same ``idempotency_key`` always returns the same
     payment and never calls the provider twice for it; reusing it for another amount, currency
-    or provider raises IdempotencyConflict. Returns the payment: authorized, requires_action (see
-    ``next_action``, then ``payment_confirm``), failed (see ``failure_text``), or pending while
-    another call with the same key is under way. Raises PaymentProviderUnavailable when the
-    provider gave no answer: retry with the same key.
+    or provider raises IdempotencyConflict. Returns the payment: authorized (or captured),
+    requires_action (see ``next_action``, then ``payment_confirm``), failed (see
+    ``failure_text``), or pending while another call with the same key is under way. Raises
+    PaymentProviderUnavailable when the provider gave no answer: retry with the same key.
     """
-    gateway = get_gateway(provider)
-    amount = _validate_amount(amount)
-    currency = _validate_currency(currency)
-    key = _validate_key(idempotency_key)
+    get_gateway(provider)
     token = _validate_token(payment_method_token, field="payment_method_token")
-    metadata = _validate_metadata(metadata)
-    description = (description or "").strip()[:255]
-
-    payment, event = _authorize_begin(
-        provider=provider,
-        amount=amount,
-        currency=currency,
-        key=key,
-        description=description,
-        metadata=metadata,
-    )
+    clean = _clean_authorisation(provider, amount, currency, idempotency_key, description, metadata)
+    payment, event = _authorize_begin(**clean)
     if event is None:
         return payment
+    return _authorize_send(payment, event, token=token, return_url=return_url, capture=capture)
+
+
+def payment_open(
+    *,
+    provider: str,
+    amount: int,
+    currency: str,
+    idempotency_key: str,
+    description: str = "",
+    metadata: Mapping[str, str] | None = None,
+) -> tuple[Payment, PaymentEvent]:
+    """Step 1 of a new authorisation, in the caller's transaction: the pending payment (its
+    provider call marked in flight) and the pending event whose key the provider will see.
+
+    It calls no provider, so it may run inside a transaction, e.g. the one that records what the
+    payment is for; ``payment_send`` then does the rest after that transaction commits. The key
+    must be new: a used one raises IntegrityError (the caller's transaction rolls back; retries
+    go through ``payment_authorize``, which finds the payment by its key)."""
+    get_gateway(provider)
+    clean = _clean_authorisation(provider, amount, currency, idempotency_key, description, metadata)
+    payment = Payment.objects.create(
+        provider=provider,
+        amount=clean["amount"],
+        currency=clean["currency"],
+        idempotency_key=clean["key"],
+        description=clean["description"],
+        metadata=clean["metadata"],
+        in_flight_until=timezone.now() + IN_FLIGHT,
+    )
+    event = PaymentEvent.objects.create(
+        payment=payment,
+        kind=PaymentEventKind.AUTHORIZE,
+        amount=payment.amount,
+        idempotency_key=f"{payment.uid.hex}:authorize",
+    )
+    return payment, event
+
+
+def payment_send(
+    *,
+    payment: Payment,
+    event: PaymentEvent,
+    payment_method_token: str,
+    return_url: str = "",
+    capture: bool = False,
+) -> Payment:
+    """Steps 2 and 3 of an authorisation opened by ``payment_open``, outside any transaction:
+    the provider call and its answer. Returns and raises as ``payment_authorize`` does."""
+    token = _validate_token(payment_method_token, field="payment_method_token")
+    return _authorize_send(payment, event, token=token, return_url=return_url, capture=capture)
+
+
+def _clean_authorisation(
+    provider: str,
+    amount: object,
+    currency: object,
+    key: object,
+    description: str,
+    metadata: Mapping[str, str] | None,
+) -> dict:
+    return {
+        "provider": provider,
+        "amount": _validate_amount(amount),
+        "currency": _validate_currency(currency),
+        "key": _validate_key(key),
+        "description": (description or "").strip()[:255],
+        "metadata": _validate_metadata(metadata),
+    }
+
+
+def _authorize_send(
+    payment: Payment, event: PaymentEvent, *, token: str, return_url: str, capture: bool
+) -> Payment:
     result = _call(
-        gateway.authorize,
-        amount=amount,
-        currency=currency,
+        get_gateway(payment.provider).authorize,
+        amount=payment.amount,
+        currency=payment.currency,
         payment_method=token,
         idempotency_key=event.idempotency_key,
-        description=description,
-        metadata={**metadata, PROVIDER_METADATA_KEY: str(payment.uid)},
+        description=payment.description,
+        metadata={**payment.metadata, PROVIDER_METADATA_KEY: str(payment.uid)},
         return_url=return_url,
+        capture=capture,
     )
     payment = _finish(payment, event, result, fails_payment=True)
     if result.status == Outcome.ERROR:
@@ -321,35 +387,36 @@ def _authorize_begin(
     """Create the pending payment, or find the one with this key. Returns the event to send when
     this caller must call the provider, None when it must not (done, or in flight elsewhere)."""
     now = timezone.now()
+    try:
+        # A new key (the usual case): the payment and its event in one short transaction.
+        with transaction.atomic(durable=True):
+            return payment_open(
+                provider=provider,
+                amount=amount,
+                currency=currency,
+                idempotency_key=key,
+                description=description,
+                metadata=metadata,
+            )
+    except IntegrityError:
+        pass
+    # Another request with this key got there first (it may still be committing: the unique
+    # index made us wait for it). Lock its row and decide.
     with transaction.atomic(durable=True):
-        try:
-            with transaction.atomic():
-                payment = Payment.objects.create(
-                    provider=provider,
-                    amount=amount,
-                    currency=currency,
-                    idempotency_key=key,
-                    description=description,
-                    metadata=metadata,
-                    in_flight_until=now + IN_FLIGHT,
+        payment = Payment.objects.select_for_update().get(idempotency_key=key)
+        if (payment.provider, payment.amount, payment.currency) != (provider, amount, currency):
+            raise IdempotencyConflict(
+                _(
+                    "This idempotency key was already used for a payment of %(amount)s. "
+                    "Use a new key for a different payment."
                 )
-        except IntegrityError:
-            # Another request with this key got there first (it may still be committing: the
-            # unique index made us wait for it). Lock its row and decide.
-            payment = Payment.objects.select_for_update().get(idempotency_key=key)
-            if (payment.provider, payment.amount, payment.currency) != (provider, amount, currency):
-                raise IdempotencyConflict(
-                    _(
-                        "This idempotency key was already used for a payment of %(amount)s. "
-                        "Use a new key for a different payment."
-                    )
-                    % {"amount": format_money(payment.amount, payment.currency)},
-                    field="idempotency_key",
-                ) from None
-            if payment.status != PaymentStatus.PENDING or _in_flight(payment, now):
-                return payment, None
-            payment.in_flight_until = now + IN_FLIGHT
-            payment.save(update_fields=["in_flight_until", "updated_at"])
+                % {"amount": format_money(payment.amount, payment.currency)},
+                field="idempotency_key",
+            )
+        if payment.status != PaymentStatus.PENDING or _in_flight(payment, now):
+            return payment, None
+        payment.in_flight_until = now + IN_FLIGHT
+        payment.save(update_fields=["in_flight_until", "updated_at"])
         event, _created = PaymentEvent.objects.get_or_create(
             idempotency_key=f"{payment.uid.hex}:authorize",
             defaults={"payment": payment, "kind": PaymentEventKind.AUTHORIZE, "amount": amount},

@@ -423,13 +423,12 @@ def test_a_hold_that_cannot_be_made_holds_nothing(shopper, other_owner, sneaker)
 
 # Statements of one returning shopper's "Buy now" after the hold, as the test database sees them
 # (each short transaction of the services shows as a SAVEPOINT pair here, BEGIN/COMMIT in
-# production): pricing and the saved address and card 6; is any line a drop 2; the checkout
-# rows 4; authorising 14
-# (payments' three-step protocol: pending row and event, provider call, answer); placing the
-# order with its stock, payment and lines 30; capturing and marking it paid 18. Most of what is
-# left is the payment protocol's bookkeeping: a one-step sale would remove the capture half.
-# SQLite has no data-modifying WITH: its allocation takes the locked path (3 statements more).
-ONE_CHECKOUT_QUERIES = {"postgresql": 70, "sqlite": 73}
+# production): is the key used, pricing with the buyer's holds and drops, the saved address and
+# card 6; the checkout, its part and its payment opened in one transaction 6; the provider's
+# answer (the units are held, so a one-step sale) 5; placing the order, paid, with its lines and
+# timeline, and allocating the stock last 10. SQLite has no data-modifying WITH: its allocation
+# takes the locked path (3 statements more).
+ONE_CHECKOUT_QUERIES = {"postgresql": 27, "sqlite": 30}
 
 
 def test_one_checkout_costs_a_pinned_number_of_queries(shopper, sneaker, django_assert_num_queries):

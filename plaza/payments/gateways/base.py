@@ -90,8 +90,10 @@ class Gateway(Protocol):
         description: str = "",
         metadata: Mapping[str, str] | None = None,
         return_url: str = "",
+        capture: bool = False,
     ) -> GatewayResult:
-        """Hold ``amount`` on the payment method without capturing it (manual capture)."""
+        """Hold ``amount`` on the payment method without capturing it (manual capture), or, with
+        ``capture``, take it at once (a one-step sale: CAPTURED when no extra step is needed)."""
         ...
 
     def confirm(

@@ -181,12 +181,13 @@ class StripeGateway:
         description: str = "",
         metadata: Mapping[str, str] | None = None,
         return_url: str = "",
+        capture: bool = False,
     ) -> GatewayResult:
         params: dict[str, object] = {
             "amount": amount,
             "currency": currency.lower(),
             "payment_method": payment_method,
-            "capture_method": "manual",
+            "capture_method": "automatic" if capture else "manual",
             "confirm": True,
             "description": description or None,
             "metadata": dict(metadata or {}),

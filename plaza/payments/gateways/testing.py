@@ -180,6 +180,7 @@ class TestGateway:
         description: str = "",
         metadata: Mapping[str, str] | None = None,
         return_url: str = "",
+        capture: bool = False,
     ) -> GatewayResult:
         parsed = _parse_token(payment_method)
         reference = _derived("pi_test_", idempotency_key)
@@ -200,7 +201,8 @@ class TestGateway:
                 amount=amount,
                 next_action=action,
             )
-        return GatewayResult(status=Outcome.AUTHORIZED, reference=reference, amount=amount)
+        status = Outcome.CAPTURED if capture else Outcome.AUTHORIZED
+        return GatewayResult(status=status, reference=reference, amount=amount)
 
     def confirm(
         self, *, reference: str, confirmation_token: str, idempotency_key: str, return_url: str = ""
