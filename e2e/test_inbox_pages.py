@@ -6,6 +6,7 @@ pages are driven as Mara would. The WSGI live server has no WebSockets: replies 
 the reply box adds the message the server answers with (live updates are tested in
 plaza/messaging/tests/test_live.py)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,11 +15,17 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from e2e import test_live_stock
 from plaza.accounts.models import StaffRole
 from plaza.accounts.services import invitation_accept, shop_create, staff_invite
 from plaza.accounts.tests.factories import UserFactory
 from plaza.messaging import services
 from plaza.messaging.models import Conversation
+
+# The ASGI server (HTTP and WebSockets) of the live stock journey, and its phones.
+asgi_server = test_live_stock.asgi_server
+in_memory_channel_layer = test_live_stock.in_memory_channel_layer
+phone = test_live_stock.phone
 
 
 @pytest.fixture
@@ -223,3 +230,64 @@ def test_mara_reads_a_conversation_on_her_phone_and_sets_up_the_inbox(
     page.get_by_role("button", name="Save the settings").click()
     expect(page.get_by_text("The inbox settings are saved.")).to_be_visible()
     expect(page.get_by_label("First response target (minutes)")).to_have_value("10")
+
+
+def _wait_for_group(group: str) -> None:
+    """Until a socket follows the group (so the change is pushed, not read on load)."""
+    import time
+
+    from channels.layers import get_channel_layer
+
+    deadline = time.monotonic() + 10
+    while not get_channel_layer().groups.get(group):
+        assert time.monotonic() < deadline, f"nobody followed {group}"
+        time.sleep(0.05)
+
+
+def test_a_customer_message_appears_in_the_open_conversation_and_the_list_without_reloading(
+    phone, asgi_server, mara, inbox
+):
+    """Served by the ASGI application: the conversation's socket brings the new message, the
+    inbox's socket refreshes the list."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from plaza.messaging import live
+
+    shop, conversation = inbox
+    page = phone()
+    client = Client()
+    client.force_login(mara)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": asgi_server,
+            }
+        ]
+    )
+    page.goto(f"/backoffice/{shop.slug}/inbox/{conversation.pk}/")
+    expect(page.get_by_role("heading", name="Ana Reyes")).to_be_visible()
+    _wait_for_group(live.conversation_group(conversation.pk))
+    _wait_for_group(live.inbox_group(shop.pk))
+
+    # when: Ana writes, as a request would, in its own thread
+    def write():
+        try:
+            services.message_receive(conversation=conversation, text="Perfect, I'll take two!")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(write).result()
+
+    # then
+    thread = page.locator("#inbox-messages")
+    expect(thread.locator(".inbox-msg-customer").last).to_have_text(
+        re.compile("Perfect, I'll take two!"), timeout=5_000
+    )
+    expect(thread.locator(".inbox-msg-customer", has_text="take two")).to_have_count(1)
+    row = page.locator(".inbox-row", has_text="Ana Reyes")
+    expect(row.locator(".inbox-row-preview")).to_have_text("Perfect, I'll take two!", timeout=5_000)
