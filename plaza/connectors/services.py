@@ -70,6 +70,8 @@ CREDENTIALS = {
     Channel.WHATSAPP: ("access_token", "app_secret", "verify_token"),
     Channel.TELEGRAM: ("bot_token", "secret_token"),
 }
+# Credentials a network may have: Telegram's payment provider token turns on invoices.
+OPTIONAL_CREDENTIALS = {Channel.TELEGRAM: ("payment_provider_token",)}
 
 
 # --- connections ---------------------------------------------------------------------
@@ -114,7 +116,7 @@ def connection_save(
         connection = ChannelConnection(shop=shop, channel=channel)
         stored = {}
     merged = dict(stored)
-    for key in CREDENTIALS[channel]:
+    for key in CREDENTIALS[channel] + OPTIONAL_CREDENTIALS.get(channel, ()):
         value = str(credentials.get(key) or "").strip()
         if value:
             if len(value) > 1000:
@@ -193,6 +195,14 @@ def comment_trigger_save(
         product=product,
         post_id=(post_id or "").strip()[:120],
     )
+
+
+def comment_trigger_delete(*, connection: ChannelConnection, trigger_id: int) -> None:
+    """Delete one of the connection's comment triggers; another connection's (or a missing one)
+    is NotFound, and nothing changes."""
+    deleted, _detail = CommentTrigger.objects.filter(pk=trigger_id, connection=connection).delete()
+    if not deleted:
+        raise NotFound(_("This comment trigger does not exist."))
 
 
 # --- inbound -------------------------------------------------------------------------
@@ -416,10 +426,137 @@ def _on_callback(connection: ChannelConnection, incoming: Incoming) -> None:
     _on_message(connection, incoming)
 
 
+def _invoice_message(connection: ChannelConnection, invoice_payload: str) -> Message | None:
+    """The bot's message whose invoice this is (``plaza:<message id>``), in this connection's
+    shop, on Telegram."""
+    prefix, _sep, message_id = invoice_payload.partition(":")
+    if prefix != "plaza" or not message_id.isdigit():
+        return None
+    return (
+        Message.objects.filter(
+            pk=int(message_id),
+            conversation__shop_id=connection.shop_id,
+            conversation__channel=Channel.TELEGRAM,
+            payload__has_key="invoice",
+        )
+        .select_related("conversation", "conversation__shop")
+        .first()
+    )
+
+
+def _invoice_problem(
+    connection: ChannelConnection, incoming: Incoming
+) -> tuple[str, Message | None]:
+    """Why the invoice cannot be paid as it stands ("" when it can): unknown, another amount or
+    currency than the price now, or the units no longer there."""
+    from plaza.checkout.selectors import quote_build
+
+    data = incoming.data
+    message = _invoice_message(connection, str(data.get("invoice_payload") or ""))
+    if message is None:
+        return _("This order is not known any more. Ask in the chat again."), None
+    invoice = message.payload["invoice"]
+    quote = quote_build(
+        lines=[(int(v), int(q), None) for v, q in invoice["lines"]],
+        holder=f"chat:{message.conversation_id}",
+        for_display=False,
+    )
+    if quote.is_empty or quote.problems:
+        return " ".join(quote.problems) or _("This item is sold out."), message
+    part = quote.shops[0]
+    if part.currency != str(data.get("currency") or "").upper() or part.total != data.get(
+        "total_amount"
+    ):
+        return _("The price changed since the invoice was sent. Ask in the chat again."), message
+    return "", message
+
+
+def pre_checkout_answer(*, connection: ChannelConnection, incoming: Incoming) -> bool:
+    """Telegram asks, before it charges, whether the order can still be had: answer within its
+    10 seconds (called from the webhook itself), checking stock and price. Returns the answer."""
+    problem, _message = _invoice_problem(connection, incoming)
+    token = connection_credentials(connection).get("bot_token", "")
+    try:
+        telegram.answer_pre_checkout(
+            token=token,
+            query_id=str(incoming.data.get("query_id") or ""),
+            ok=not problem,
+            error=problem,
+        )
+    except DeliveryFailed as exc:
+        logger.warning("connectors: answerPreCheckoutQuery failed: %s", exc.message)
+    return not problem
+
+
 def _on_payment(connection: ChannelConnection, incoming: Incoming) -> None:
-    """Telegram's successful_payment: not taken yet (invoices are not sent yet), so a payment
-    here is recorded on the event for staff and changes nothing."""
-    logger.warning("connectors: a Telegram payment arrived, but invoices are not sent yet")
+    """Telegram's successful_payment, the only point where the order is paid: record the
+    payment, place the paid order from the chat's hold, and say so in the chat."""
+    from plaza.messaging.services import bot_message_send
+    from plaza.orders.services import order_place
+    from plaza.payments.services import payment_record_external
+
+    data = incoming.data
+    message = _invoice_message(connection, str(data.get("invoice_payload") or ""))
+    charge = str(data.get("telegram_payment_charge_id") or "")
+    if message is None or not charge:
+        logger.error("connectors: a Telegram payment for an unknown invoice: %s", charge)
+        return
+    conversation = message.conversation
+    shop = conversation.shop
+    invoice = message.payload["invoice"]
+    lines = [(int(v), int(q)) for v, q in invoice["lines"]]
+    shipping = sum(int(a) for label, a in invoice["prices"][1:])
+    info = data.get("order_info") or {}
+    address = info.get("shipping_address") or {}
+    payment = payment_record_external(
+        provider="telegram",
+        amount=int(data.get("total_amount") or 0),
+        currency=str(data.get("currency") or ""),
+        reference=charge,
+        idempotency_key=f"telegram:{charge}",
+        description=str(invoice.get("title") or "")[:255],
+        metadata={"provider_charge": str(data.get("provider_payment_charge_id") or "")},
+    )
+    order = order_place(
+        shop=shop,
+        buyer=conversation.customer,
+        lines=lines,
+        shipping_amount=shipping,
+        tax_rate_bp=shop.tax_rate_bp,
+        address={
+            "full_name": info.get("name") or conversation.name or "Telegram",
+            "line1": address.get("street_line1", ""),
+            "line2": address.get("street_line2", ""),
+            "city": address.get("city", ""),
+            "region": address.get("state", ""),
+            "postal_code": address.get("post_code", ""),
+            "country": address.get("country_code", ""),
+            "phone": info.get("phone_number", ""),
+        },
+        email=info.get("email")
+        or shop.contact_email
+        or f"telegram-{conversation.external_id}@invalid.example",
+        idempotency_key=f"telegram:{charge}",
+        attribution={"utm_source": "telegram", "utm_medium": "chat"},
+        reservation_owner=f"chat:{conversation.pk}",
+        payment=payment,
+    )
+    language = conversation.language or "en"
+    from django.utils import translation
+
+    from plaza.core.money import format_money
+
+    with translation.override(language):
+        text = _(
+            "Paid! Order %(number)s: %(total)s. I will tell you here when it ships. Thank you!"
+        ) % {
+            "number": order.number,
+            "total": format_money(order.total, order.currency, language),
+        }
+    state = dict(conversation.bot_state or {})
+    state.update({"step": None, "choices": []})
+    Conversation.objects.filter(pk=conversation.pk).update(bot_state=state)
+    bot_message_send(conversation=conversation, text=text)
 
 
 # --- outbound ------------------------------------------------------------------------
@@ -537,11 +674,29 @@ def _send(connection: ChannelConnection, message: Message, *, comment_id: str = 
             bodies=bodies,
         )
     if connection.channel == Channel.TELEGRAM:
+        token = creds.get("bot_token", "")
+        invoice = payload.get("invoice")
+        provider_token = creds.get("payment_provider_token", "")
+        if isinstance(invoice, dict) and provider_token:
+            # The text first (without the link), then the invoice Telegram pays in the app.
+            plain = {k: v for k, v in payload.items() if k not in ("pay_url", "invoice")}
+            telegram.send(
+                token=token, chat_id=conversation.external_id, text=message.text, payload=plain
+            )
+            return telegram.send_invoice(
+                token=token,
+                body=telegram.invoice_body(
+                    chat_id=conversation.external_id,
+                    title=str(invoice.get("title") or ""),
+                    description=str(invoice.get("description") or ""),
+                    payload=f"plaza:{message.pk}",
+                    provider_token=provider_token,
+                    currency=str(invoice.get("currency") or ""),
+                    prices=[(str(label), int(amount)) for label, amount in invoice["prices"]],
+                ),
+            )
         return telegram.send(
-            token=creds.get("bot_token", ""),
-            chat_id=conversation.external_id,
-            text=message.text,
-            payload=payload,
+            token=token, chat_id=conversation.external_id, text=message.text, payload=payload
         )
     raise DeliveryFailed(_("Unknown network."), retryable=False)
 

@@ -85,6 +85,7 @@ def parse_update(update: dict, *, bot_id: str) -> list[Incoming]:
                         "provider_payment_charge_id": str(
                             payment.get("provider_payment_charge_id") or ""
                         ),
+                        "order_info": payment.get("order_info") or {},
                     },
                 )
             ]
@@ -173,8 +174,9 @@ def message_body(*, chat_id: str, text: str, payload: dict) -> dict:
 
 
 def send(*, token: str, chat_id: str, text: str, payload: dict) -> str:
-    answer = call(token, "sendMessage", message_body(chat_id=chat_id, text=text, payload=payload))
-    return str((answer.get("result") or {}).get("message_id") or "")
+    return _message_id(
+        call(token, "sendMessage", message_body(chat_id=chat_id, text=text, payload=payload))
+    )
 
 
 def answer_callback(*, token: str, callback_query_id: str) -> None:
@@ -208,7 +210,20 @@ def invoice_body(
         "provider_token": provider_token,
         "currency": currency.upper(),
         "prices": [{"label": label[:32], "amount": int(amount)} for label, amount in prices],
+        # The order needs a name, an e-mail for its receipt and where to send it.
+        "need_name": True,
+        "need_email": True,
+        "need_shipping_address": True,
     }
+
+
+def _message_id(answer: dict) -> str:
+    result = answer.get("result")
+    return str(result.get("message_id") or "") if isinstance(result, dict) else ""
+
+
+def send_invoice(*, token: str, body: dict) -> str:
+    return _message_id(call(token, "sendInvoice", body))
 
 
 def get_me(*, token: str) -> dict:

@@ -91,4 +91,7 @@ def telegram_webhook(request: HttpRequest, uid) -> HttpResponse:
         return HttpResponse("The body is not a JSON object.", status=400, content_type="text/plain")
     incomings = telegram.parse_update(payload, bot_id=connection.account_id)
     stored = services.webhook_receive(connection=connection, incomings=incomings)
+    for incoming in incomings:
+        if incoming.kind == "pre_checkout" and stored:
+            services.pre_checkout_answer(connection=connection, incoming=incoming)
     return JsonResponse({"stored": stored})

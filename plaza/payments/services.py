@@ -877,3 +877,42 @@ _STRIPE_HANDLERS: dict[str, Callable[[dict, WebhookEvent], None]] = {
     "payment_intent.canceled": _stripe_intent_changed,
     "charge.refunded": _stripe_charge_refunded,
 }
+
+
+def payment_record_external(
+    *,
+    provider: str,
+    amount: int,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+    description: str = "",
+    metadata: Mapping[str, str] | None = None,
+) -> Payment:
+    """Record money a channel took itself (Telegram Payments: the shopper paid inside the app,
+    through the provider the shop set up there), as a captured payment. Nothing is asked of a
+    gateway. The same ``idempotency_key`` returns the payment recorded with it. A refund of
+    such a payment is made where it was taken; ``payment_refund`` refuses it (no gateway)."""
+    amount = _validate_amount(amount)
+    currency = _validate_currency(currency)
+    key = _validate_key(idempotency_key)
+    existing = Payment.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                provider=str(provider)[:20],
+                amount=amount,
+                currency=currency,
+                status=PaymentStatus.CAPTURED,
+                amount_captured=amount,
+                provider_reference=str(reference)[:255],
+                idempotency_key=key,
+                description=str(description)[:255],
+                metadata=_validate_metadata(metadata),
+            )
+    except IntegrityError:
+        return Payment.objects.get(idempotency_key=key)
+    events.publish("payment.captured", payment_id=payment.pk)
+    return payment

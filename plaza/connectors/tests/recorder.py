@@ -118,7 +118,7 @@ class NetworkRecorder:
             method = request.path.rsplit("/", 1)[-1]
             if method == "getMe":
                 return {"ok": True, "result": {"id": 777, "is_bot": True, "username": "kicks_bot"}}
-            if method == "sendMessage":
+            if method in ("sendMessage", "sendInvoice"):
                 return {
                     "ok": True,
                     "result": {"message_id": n, "chat": {"id": request.json.get("chat_id")}},
@@ -150,6 +150,18 @@ class NetworkRecorder:
             ):
                 problem("not JSON")
             method = request.path.rsplit("/", 1)[-1]
+            if method == "sendInvoice":
+                if not 1 <= len(body.get("title") or "") <= 32:
+                    problem("invoice title is not 1 to 32 characters")
+                if not 1 <= len(body.get("description") or "") <= 255:
+                    problem("invoice description is not 1 to 255 characters")
+                if not 1 <= len((body.get("payload") or "").encode()) <= 128:
+                    problem("invoice payload is not 1 to 128 bytes")
+                if not re.fullmatch(r"[A-Z]{3}", body.get("currency") or ""):
+                    problem("currency is not an ISO 4217 code")
+                prices = body.get("prices") or []
+                if not prices or any(not isinstance(p.get("amount"), int) for p in prices):
+                    problem("prices need integer amounts in minor units")
             if method == "sendMessage":
                 if not 1 <= len(body.get("text") or "") <= 4096:
                     problem("text is not 1 to 4096 characters")

@@ -236,3 +236,102 @@ def test_malformed_telegram_json_is_refused(client, telegram_bot, recorder):
         HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="telegram-secret-token",
     )
     assert response.status_code == 400
+
+
+# --- Telegram payments: invoice, pre-checkout, successful payment --------------------
+
+
+@pytest.fixture
+def paying_bot(telegram_bot):
+    from plaza.connectors.services import connection_save
+
+    return connection_save(
+        shop=telegram_bot.shop,
+        channel="telegram",
+        account_id=telegram_bot.account_id,
+        credentials={"payment_provider_token": "284685063:TEST:provider"},
+        connection_id=telegram_bot.pk,
+    )
+
+
+def _to_invoice(client, bot, recorder):
+    post_telegram(client, bot, _tg_message("I want the trail pro in 42", update_id=10))
+    post_telegram(client, bot, _tg_message("1", update_id=11))
+    return recorder.sent("/sendInvoice")[-1].json
+
+
+def _pre_checkout(invoice, update_id, *, total=None):
+    return {
+        "update_id": update_id,
+        "pre_checkout_query": {
+            "id": f"pcq-{update_id}",
+            "from": {"id": 4242, "first_name": "Ana"},
+            "currency": invoice["currency"],
+            "total_amount": total
+            if total is not None
+            else sum(p["amount"] for p in invoice["prices"]),
+            "invoice_payload": invoice["payload"],
+        },
+    }
+
+
+def test_a_telegram_shopper_pays_in_the_app_and_the_paid_order_is_placed_once(
+    client, paying_bot, recorder, trail
+):
+    from plaza.orders.models import Order, OrderStatus
+
+    # given: the bot sent an invoice for the held pair
+    invoice = _to_invoice(client, paying_bot, recorder)
+    assert invoice["currency"] == "PHP" and invoice["payload"].startswith("plaza:")
+    assert invoice["provider_token"] == "284685063:TEST:provider"
+    total = sum(p["amount"] for p in invoice["prices"])
+    # when: Telegram asks before charging
+    post_telegram(client, paying_bot, _pre_checkout(invoice, 12))
+    # then: yes, within the webhook
+    assert recorder.sent("/answerPreCheckoutQuery")[-1].json == {
+        "pre_checkout_query_id": "pcq-12",
+        "ok": True,
+    }
+    # when: the payment succeeded (delivered twice)
+    paid = {
+        "update_id": 13,
+        "message": {
+            "message_id": 30,
+            "date": 1739321300,
+            "chat": {"id": 4242, "type": "private"},
+            "from": {"id": 4242, "first_name": "Ana"},
+            "successful_payment": {
+                "currency": "PHP",
+                "total_amount": total,
+                "invoice_payload": invoice["payload"],
+                "telegram_payment_charge_id": "tg-charge-1",
+                "provider_payment_charge_id": "prov-1",
+                "order_info": {
+                    "name": "Ana Cruz",
+                    "email": "ana@example.com",
+                    "shipping_address": {
+                        "country_code": "PH",
+                        "state": "Metro Manila",
+                        "city": "Makati",
+                        "street_line1": "12 Mabini St",
+                        "street_line2": "",
+                        "post_code": "1200",
+                    },
+                },
+            },
+        },
+    }
+    post_telegram(client, paying_bot, paid)
+    post_telegram(client, paying_bot, paid)
+    # then: one paid order, with the chat's units, and the chat is told
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PAID and order.total == total
+    assert (order.email, order.city) == ("ana@example.com", "Makati")
+    assert order.number in recorder.sent("/sendMessage")[-1].json["text"]
+
+
+def test_a_pre_checkout_with_another_amount_is_refused(client, paying_bot, recorder, trail):
+    invoice = _to_invoice(client, paying_bot, recorder)
+    post_telegram(client, paying_bot, _pre_checkout(invoice, 20, total=1))
+    answer = recorder.sent("/answerPreCheckoutQuery")[-1].json
+    assert answer["ok"] is False and "price changed" in answer["error_message"]

@@ -1048,7 +1048,37 @@ def _send_link(turn: Turn, variant: Variant, quantity: int) -> None:
             "total": turn.money(variant.price * quantity),
         },
         pay_url=url,
+        invoice=_invoice(turn, variant, quantity),
     )
+
+
+def _invoice(turn: Turn, variant: Variant, quantity: int) -> dict | None:
+    """On Telegram, what the invoice asks (the network takes the payment in the app): the
+    lines, and the prices with shipping, in minor units; they must add up to the total."""
+    if turn.conversation.channel != "telegram":
+        return None
+    holder = (
+        reservation_owner(turn.customer)
+        if turn.customer is not None
+        else _chat_owner(turn.conversation)
+    )
+    quote = quote_build(lines=[(variant.pk, quantity, None)], holder=holder, for_display=False)
+    if quote.is_empty or quote.problems:
+        return None
+    part = quote.shops[0]
+    title = _title(turn, variant.product)
+    label = f"{quantity} × {_variant_label(variant)}"
+    prices = [[label, part.subtotal]]
+    if part.shipping:
+        prices.append([_("Shipping"), part.shipping])
+    return {
+        "lines": [[variant.pk, quantity]],
+        "currency": part.currency,
+        "total": part.total,
+        "title": title,
+        "description": f"{title}, {label}",
+        "prices": prices,
+    }
 
 
 _ADDRESS_QUESTIONS = {
