@@ -30,6 +30,19 @@
     return last;
   }
 
+  // Times in the reader's own time zone (the server writes UTC).
+  function localTimes(root) {
+    for (const el of root.querySelectorAll(".ch-meta time[datetime]")) {
+      if (el.dataset.local) continue;
+      const when = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(when.getTime())) continue;
+      el.textContent = when.toLocaleTimeString(document.documentElement.lang || undefined, {
+        hour: "2-digit", minute: "2-digit",
+      });
+      el.dataset.local = "1";
+    }
+  }
+
   function scrollDown() {
     const box = document.querySelector("[data-chat-scroll]");
     if (box) box.scrollTop = box.scrollHeight;
@@ -62,6 +75,7 @@
       if (window.htmx) window.htmx.process(item);
     }
     tidy();
+    localTimes(box);
     scrollDown();
   }
 
@@ -144,6 +158,7 @@
 
   function start(panel) {
     if (!panel) return;
+    localTimes(panel);
     scrollDown();
     const textarea = panel.querySelector("textarea");
     if (textarea) {
@@ -246,6 +261,7 @@
     if (!target) return;
     if (target.id === "ch-messages") {
       tidy();
+      localTimes(target);
       scrollDown();
     } else if (target.id === "ch-panel-body") {
       start(target.querySelector("[data-chat]"));
