@@ -236,12 +236,16 @@ def chat_pay(request: HttpRequest, token: str) -> HttpResponse:
             },
             status=410 if expired else 400,
         )
+    if not request.user.is_authenticated:
+        # Back here once logged in: the payer then becomes the conversation's customer.
+        return redirect_to_login(request.get_full_path())
+    # A conversation on a network knows the customer only by the network's id: the person who
+    # opened its link and logged in is its customer, so the bot can tell them it is paid.
+    services.conversation_link_payer(conversation=conversation, user=request.user)
     if len(lines) == 1:
         ((variant_id, quantity),) = lines
         url = reverse("checkout:buy-now")
         return redirect(f"{url}?variant={int(variant_id)}&quantity={int(quantity)}")
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     cart = cart_get_or_create(user=request.user)
     for variant_id, quantity in lines:
         try:

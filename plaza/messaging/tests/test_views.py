@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from plaza.accounts.tests.factories import UserFactory
 from plaza.catalog.tests.factories import image_upload, make_product
 from plaza.checkout.models import Cart
 from plaza.core.exceptions import ValidationError
@@ -436,13 +437,21 @@ def test_a_payment_link_takes_a_logged_in_customer_to_buy_now(client, shopper, p
     assert response["Location"] == reverse("checkout:buy-now") + "?variant=7&quantity=2"
 
 
-def test_a_payment_link_takes_a_guest_to_buy_now_which_asks_them_to_log_in(client, shop, pay_link):
-    # when
-    response = client.get(pay_url("good"), follow=True)
-    # then: through "Buy now" to the login page, which comes back to "Buy now"
-    first, second = response.redirect_chain
-    assert first == (reverse("checkout:buy-now") + "?variant=7&quantity=2", 302)
-    assert second[0].startswith(reverse("account_login"))
+def test_a_payment_link_asks_a_guest_to_log_in_then_opens_buy_now_as_the_conversations_customer(
+    client, shop, shopper, pay_link
+):
+    # when: a guest opens the link
+    response = client.get(pay_url("good"))
+    # then: the login page, which comes back to the link
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "next=" in response["Location"]
+    # when: logged in, they open it again (the login page sends them back)
+    client.force_login(shopper)
+    response = client.get(pay_url("good"))
+    # then: "Buy now" with the chat's choice, and the payer is the conversation's customer
+    assert response["Location"] == reverse("checkout:buy-now") + "?variant=7&quantity=2"
+    assert Conversation.objects.get(pk=pay_link["conversation"].pk).customer == shopper
 
 
 def test_a_guest_who_logs_in_after_chatting_finds_their_chat_in_the_account(client, shop, shopper):
@@ -523,6 +532,7 @@ def test_the_bots_own_payment_links_open_and_refuse_as_they_should(client, shop,
     link = engine.payment_link_make(conversation=conversation, variant_id=v42.pk, quantity=2)
     path = link.removeprefix(settings.SITE_URL)
     # when
+    client.force_login(UserFactory())
     opened = client.get(path)
     altered = client.get(path[:-3] + "xx/")
     settings.PLAZA_PAYMENT_LINK_SECONDS = -1
