@@ -61,6 +61,7 @@ from plaza.social.services import photo_prepare
 # A guest or customer sends at most this many messages a minute to one shop.
 CUSTOMER_MESSAGES_PER_MINUTE = 20
 PREVIEW_LENGTH = 120
+CANNED_REPLY_MAX_LENGTH = 2000
 # Share of characters that may be control characters before a message counts as binary.
 _BINARY_SHARE = 0.1
 _SHORTCODE = re.compile(r"^/([a-z0-9_-]{1,30})\b", re.IGNORECASE)
@@ -97,8 +98,10 @@ def _clean_message_text(text: str, *, allow_empty: bool = False) -> str:
     return text
 
 
-def _preview(text: str, attachment: bool) -> str:
+def _preview(text: str, attachment: bool, payload: dict | None = None) -> str:
     text = " ".join(text.split())
+    if not text and payload and isinstance(payload.get("product"), dict):
+        text = f"🛍 {payload['product'].get('title', '')}"
     if not text and attachment:
         return "📷"
     return text[:PREVIEW_LENGTH]
@@ -402,7 +405,7 @@ def _outgoing(
     message.save()
     fields = ["last_message_at", "last_preview", "updated_at"]
     conversation.last_message_at = now
-    conversation.last_preview = _preview(text, attachment is not None)
+    conversation.last_preview = _preview(text, attachment is not None, payload)
     if sender_kind == SenderKind.STAFF:
         if conversation.waiting_since is not None:
             conversation.waiting_since = None
@@ -558,6 +561,19 @@ def outgoing_record(*, conversation: Conversation, text: str, external_id: str) 
     return message
 
 
+def conversation_mark_seen(*, conversation: Conversation) -> bool:
+    """Staff opened the conversation: its unread count goes back to zero (the inbox's badge)."""
+    if not conversation.unread_by_staff:
+        return False
+    updated = Conversation.objects.filter(pk=conversation.pk, unread_by_staff__gt=0).update(
+        unread_by_staff=0
+    )
+    if updated:
+        conversation.unread_by_staff = 0
+        _changed(conversation)
+    return bool(updated)
+
+
 def messages_mark_read(*, conversation: Conversation) -> int:
     """The customer saw the conversation: what was sent to them is read."""
     return Message.objects.filter(
@@ -602,6 +618,11 @@ def _assign_round_robin(conversation: Conversation) -> User | None:
         return None
     staff_ids = list(
         Membership.objects.filter(shop_id=conversation.shop_id).values_list("user_id", flat=True)
+    )
+    # Staff who never said otherwise take conversations: give them their row first.
+    AgentAvailability.objects.bulk_create(
+        [AgentAvailability(shop_id=conversation.shop_id, user_id=pk) for pk in staff_ids],
+        ignore_conflicts=True,
     )
     agents = list(
         AgentAvailability.objects.select_for_update()
@@ -822,7 +843,13 @@ def inbox_settings_update(*, shop: Shop, **changes) -> InboxSettings:
         if name in changes:
             changes[name] = plain_text(changes[name] or "")
     for name in ("first_response_minutes", "resolution_minutes"):
-        if name in changes and not (1 <= int(changes[name]) <= 60 * 24 * 30):
+        if name not in changes:
+            continue
+        try:
+            changes[name] = int(changes[name])
+        except (TypeError, ValueError):
+            raise ValidationError(_("Enter a number of minutes."), field=name) from None
+        if not 1 <= changes[name] <= 60 * 24 * 30:
             raise ValidationError(_("Targets are between 1 minute and 30 days."), field=name)
     for name, value in changes.items():
         setattr(current, name, value)
@@ -845,6 +872,12 @@ def canned_reply_save(
 ) -> CannedReply:
     code = _clean_shortcode(shortcode)
     text = _clean_message_text(text)
+    if len(text) > CANNED_REPLY_MAX_LENGTH:
+        raise ValidationError(
+            _("A canned reply has at most %(max)s characters.")
+            % {"max": f"{CANNED_REPLY_MAX_LENGTH:,}"},
+            field="text",
+        )
     try:
         with transaction.atomic():
             if reply_id is None:

@@ -270,7 +270,9 @@ def _conversation(membership, conversation_id) -> Conversation:
 @shop_staff_view()
 @require_safe
 def inbox_conversation(request, membership, conversation_id: int):
-    return _conversation_page(request, membership, _conversation(membership, conversation_id))
+    conversation = _conversation(membership, conversation_id)
+    services.conversation_mark_seen(conversation=conversation)
+    return _conversation_page(request, membership, conversation)
 
 
 @shop_staff_view()

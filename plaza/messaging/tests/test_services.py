@@ -68,8 +68,7 @@ def test_round_robin_gives_two_conversations_to_two_available_agents(bot_off, ow
     # given
     ana = join(bot_off, owner, "ana@kicks.test")
     ben = join(bot_off, owner, "ben@kicks.test")
-    for agent in (ana, ben):
-        services.agent_set_available(shop=bot_off, user=agent, available=True)
+    services.agent_set_available(shop=bot_off, user=owner, available=False)  # the owner is away
     # when
     first = customer_writes(bot_off, "guest:1")
     second = customer_writes(bot_off, "guest:2")
@@ -83,7 +82,7 @@ def test_round_robin_passes_over_an_unavailable_agent(bot_off, owner):
     # given
     ana = join(bot_off, owner, "ana@kicks.test")
     ben = join(bot_off, owner, "ben@kicks.test")
-    services.agent_set_available(shop=bot_off, user=ana, available=True)
+    services.agent_set_available(shop=bot_off, user=owner, available=False)
     services.agent_set_available(shop=bot_off, user=ben, available=False)
     # when
     assignees = [customer_writes(bot_off, f"guest:{i}").assignee for i in range(3)]
@@ -95,6 +94,7 @@ def test_nobody_is_assigned_when_no_agent_is_available_or_round_robin_is_off(bot
     # given
     ana = join(bot_off, owner, "ana@kicks.test")
     services.agent_set_available(shop=bot_off, user=ana, available=False)
+    services.agent_set_available(shop=bot_off, user=owner, available=False)
     # when
     nobody_available = customer_writes(bot_off, "guest:1")
     services.agent_set_available(shop=bot_off, user=ana, available=True)
@@ -103,6 +103,13 @@ def test_nobody_is_assigned_when_no_agent_is_available_or_round_robin_is_off(bot
     # then
     assert nobody_available.assignee is None
     assert turned_off.assignee is None
+
+
+def test_staff_who_never_said_they_are_away_take_conversations(bot_off, owner):
+    # when: nobody ever touched their availability
+    conversation = customer_writes(bot_off, "guest:1")
+    # then: the shop's only staff member gets it
+    assert conversation.assignee == owner
 
 
 def test_the_bot_keeps_a_conversation_unassigned_until_it_hands_off(shop, owner):

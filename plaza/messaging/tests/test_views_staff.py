@@ -38,8 +38,9 @@ def url(name: str, shop, **kwargs) -> str:
 def chat(
     shop, *, text="Hello, is this in stock?", channel="web", key="guest:abc", customer=None, name=""
 ):
-    """A customer writes to the shop (the bot is off, so a person is needed)."""
-    services.inbox_settings_update(shop=shop, bot_enabled=False)
+    """A customer writes to the shop (the bot is off, so a person is needed; nobody is given
+    it in turn, so the tests assign by hand)."""
+    services.inbox_settings_update(shop=shop, bot_enabled=False, round_robin=False)
     conversation = services.conversation_open(
         shop=shop, channel=channel, external_id=key, customer=customer, name=name
     )
@@ -800,3 +801,13 @@ def test_keywords_of_another_shops_post_are_missing(owner_client, shop, other_sh
 def test_the_message_sender_kinds_cover_the_inbox_styles():
     """A new sender kind would need its own style in inbox_message.html."""
     assert set(SenderKind.values) == {"customer", "bot", "staff", "system"}
+
+
+def test_opening_a_conversation_clears_its_unread_count(owner_client, conversation):
+    # given
+    assert conversation.unread_by_staff == 1
+    # when
+    owner_client.get(conversation_url("inbox-conversation", conversation))
+    # then
+    conversation.refresh_from_db()
+    assert conversation.unread_by_staff == 0
