@@ -226,7 +226,7 @@ class CheckoutOut(Schema):
 
 
 def _cart_quote(cart: Cart) -> Quote:
-    return selectors.quote_build(lines=list(cart.lines.all()), shipping=cart.shipping)
+    return selectors.quote_build(lines=list(cart.lines.all()), shipping=cart.shipping, images=False)
 
 
 def _cart(request: HttpRequest) -> Cart:
@@ -321,7 +321,10 @@ def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
         raise CheckoutStale(_("Sold out."), changes=[_("Every unit has found a buyer.")])
     services.checkout_hold(buyer=request.auth, lines=lines)
     return selectors.quote_build(
-        lines=lines, shipping=payload.shipping, holder=selectors.reservation_owner(request.auth)
+        lines=lines,
+        shipping=payload.shipping,
+        holder=selectors.reservation_owner(request.auth),
+        images=False,  # the answer has no pictures
     )
 
 

@@ -165,14 +165,19 @@ def cart_item_count(*, cart: Cart | None) -> int:
     return sum(cart.lines.values_list("quantity", flat=True))
 
 
-def _variants(ids: Iterable[int], *, for_display: bool = True) -> dict[int, Variant]:
+def _variants(
+    ids: Iterable[int], *, for_display: bool = True, images: bool = True
+) -> dict[int, Variant]:
     qs = Variant.objects.select_related("product__shop", "product__drop", "shop").filter(
         pk__in=list(ids), product__status=ProductStatus.ACTIVE
     )
     if for_display:
         qs = qs.prefetch_related(
-            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
-            Prefetch("product__translations", queryset=ProductTranslation.objects.all()),
+            Prefetch("product__translations", queryset=ProductTranslation.objects.all())
+        )
+    if for_display and images:
+        qs = qs.prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
         )
     return {v.pk: v for v in qs}
 
@@ -195,6 +200,7 @@ def quote_build(
     shipping: dict[str, int] | None = None,
     holder: str | None = None,
     for_display: bool = True,
+    images: bool = True,
 ) -> Quote:
     """Price ``lines`` — (variant id, quantity, post id) or cart lines — grouped by shop.
 
@@ -203,7 +209,8 @@ def quote_build(
     as a string -> method id) when it still offers it, else its first (cheapest) one.
     ``holder``'s own reservations count as available to it (see ``reservation_owner``).
     Without ``for_display`` the images and translations are not loaded (titles then come in the
-    shop's own language).
+    shop's own language); without ``images``, only the images are not (an answer with no
+    pictures, such as the API's).
     """
     shipping = shipping or {}
     rows: list[tuple[int, int, int | None, int | None]] = []
@@ -212,7 +219,7 @@ def quote_build(
             rows.append((line.variant_id, line.quantity, line.post_id, line.pk))
         else:
             rows.append((int(line[0]), int(line[1]), line[2] if len(line) > 2 else None, None))
-    variants = _variants((row[0] for row in rows), for_display=for_display)
+    variants = _variants((row[0] for row in rows), for_display=for_display, images=images)
     levels = stock_available_and_held(variant_ids=[row[0] for row in rows], owner=holder)
     by_shop: dict[int, ShopQuote] = {}
     quote = Quote()

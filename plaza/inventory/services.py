@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -180,7 +180,8 @@ def stock_reserve(
     every short line.
 
     On PostgreSQL, when the owner holds nothing yet (a checkout that starts), each stock row is
-    changed by one statement that also writes the reservation: a conditional UPDATE (``... WHERE
+    changed by one statement that also writes the reservation (and, for one line, checks that
+    the owner holds nothing): a conditional UPDATE (``... WHERE
     quantity - allocated - reserved >= n``) whose RETURNING feeds the reservation's INSERT. A
     single line is that one statement in autocommit, so the row's lock lasts that statement and
     nothing else; several lines are one such statement per row, in primary-key order, in one
@@ -191,14 +192,22 @@ def stock_reserve(
     now = now or timezone.now()
     ttl = ttl if ttl is not None else timedelta(seconds=settings.PLAZA_RESERVATION_SECONDS)
     expires_at = now + ttl
-    if (
-        connection.vendor == "postgresql"
-        and not Reservation.objects.filter(owner=owner).exists()
-        and _reserve_in_one_statement_per_row(owner, lines, now, expires_at)
-    ):
-        events.publish("stock.changed", shop_id=None, variant_ids=sorted(lines))
-        return expires_at
+    if connection.vendor == "postgresql":
+        if _reserve_in_one_statement_per_row(owner, lines, now, expires_at):
+            events.publish("stock.changed", shop_id=None, variant_ids=sorted(lines))
+            return expires_at
+        if len(lines) == 1 and not _anything_to_reclaim(owner, lines, now):
+            # Short, and no hold (expired or the owner's) could make room: refused without
+            # taking the row's lock (after a sell-out, most buyers end here).
+            raise _short_error(list(lines), now)
     return _reserve_locked(owner, lines, now, expires_at)
+
+
+def _anything_to_reclaim(owner: str, lines: Mapping[int, int], now: datetime) -> bool:
+    """Does the owner hold something, or has one of these variants an expired hold?"""
+    return Reservation.objects.filter(
+        Q(owner=owner) | Q(variant_id__in=list(lines), expires_at__lte=now)
+    ).exists()
 
 
 class _Short(Exception):
@@ -211,12 +220,14 @@ class _Short(Exception):
 _HOLD_SQL = """
 WITH held AS (
     UPDATE inventory_stock SET reserved = reserved + %(n)s
-    WHERE id = {row} AND quantity - allocated - reserved >= %(n)s
+    WHERE id = {row} AND quantity - allocated - reserved >= %(n)s {first}
     RETURNING id
 )
 INSERT INTO inventory_reservation (stock_id, variant_id, owner, quantity, expires_at, created_at)
 SELECT held.id, %(variant)s, %(owner)s, %(n)s, %(until)s, %(now)s FROM held
 """
+# Only for an owner who holds nothing yet (a hold to replace takes the locked path).
+_HOLDS_NOTHING = "AND NOT EXISTS (SELECT 1 FROM inventory_reservation WHERE owner = %(owner)s)"
 _DEFAULT_ROW = """(
     SELECT s.id FROM inventory_stock s
     JOIN inventory_stocklocation l ON l.id = s.location_id AND l.is_default
@@ -228,24 +239,25 @@ def _reserve_in_one_statement_per_row(
     owner: str, lines: dict[int, int], now: datetime, expires_at: datetime
 ) -> bool:
     """Hold every line with one statement per stock row; False (nothing held) when a row is
-    short, has no stock, or the owner's hold appeared meanwhile (another tab)."""
+    short, has no stock, or the owner holds something already (to be replaced)."""
     params = {"owner": owner, "until": expires_at, "now": now}
     try:
         if len(lines) == 1:
             # Outside any transaction this is autocommit: the lock lasts the statement.
             [(variant_id, n)] = lines.items()
+            sql = _HOLD_SQL.format(row=_DEFAULT_ROW, first=_HOLDS_NOTHING)
             with _savepoint_if_nested(), connection.cursor() as cursor:
-                cursor.execute(
-                    _HOLD_SQL.format(row=_DEFAULT_ROW), {**params, "variant": variant_id, "n": n}
-                )
+                cursor.execute(sql, {**params, "variant": variant_id, "n": n})
                 return cursor.rowcount == 1
+        if Reservation.objects.filter(owner=owner).exists():
+            return False
         stock_ids = _stock_rows_in_pk_order(lines)
         if len(stock_ids) != len(lines):
             return False
         with transaction.atomic(), connection.cursor() as cursor:
             for variant_id, stock_id in sorted(stock_ids.items(), key=lambda item: item[1]):
                 cursor.execute(
-                    _HOLD_SQL.format(row="%(stock)s"),
+                    _HOLD_SQL.format(row="%(stock)s", first=""),
                     {**params, "variant": variant_id, "stock": stock_id, "n": lines[variant_id]},
                 )
                 if cursor.rowcount != 1:
