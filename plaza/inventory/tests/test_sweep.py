@@ -19,7 +19,8 @@ def test_the_ticker_runs_the_reservation_sweep_when_it_is_due(settings, shop):
     variant = make_product(shop, stock=4).variants.get()
     stock_reserve(owner="user:1", lines={variant.pk: 4}, now=timezone.now() - timedelta(hours=1))
     now = [1000.0]
-    ticker = Ticker(settings.CELERY_BEAT_SCHEDULE, clock=lambda: now[0])
+    sweep = {"stock-reservations-sweep": settings.CELERY_BEAT_SCHEDULE["stock-reservations-sweep"]}
+    ticker = Ticker(sweep, clock=lambda: now[0])
     # when
     first = ticker.run_due()
     now[0] += 30
