@@ -736,7 +736,7 @@ def private_replies_send(*, connection_id: int | None = None, now: datetime | No
             ).count()
             room = max(0, PRIVATE_REPLIES_PER_HOUR - sent_last_hour)
             queued = list(
-                PrivateReply.objects.select_for_update(skip_locked=True)
+                PrivateReply.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(connection=connection, status=PrivateReplyStatus.QUEUED)
                 .select_related("product", "product__shop")
                 .order_by("commented_at", "pk")[:room]

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from plaza.connectors.tests.conftest import (
     messenger_message,
     post_meta,
 )
+from plaza.core.testing import requires_postgres, run_together
 from plaza.messaging import services as messaging
 from plaza.messaging.models import Conversation, Message, SenderKind
 from plaza.messaging.models import DeliveryStatus as MessageStatus
@@ -333,3 +335,24 @@ def test_the_connection_test_reports_what_the_network_answered(messenger, record
     recorder.script(f"/{PAGE_ID}", status=400, body={"error": {"message": "Invalid OAuth token"}})
     ok, message = services.connection_test(connection=messenger)
     assert not ok and "Invalid OAuth token" in message
+
+
+@requires_postgres
+def test_concurrent_keyword_comments_get_one_private_reply_per_person_and_post(
+    instagram, recorder, trail
+):
+    # given
+    services.comment_trigger_save(connection=instagram, keywords="WANT", product_id=trail.pk)
+    # when: 3 people each comment WANT 4 times, the 12 deliveries at the same instant
+    run_together(
+        12,
+        lambda i: post_meta(Client(), instagram, _ig_comment(f"c{i}", user=f"igsid-{i % 3}")),
+    )
+    # then: one private reply per person
+    assert PrivateReply.objects.count() == 3
+    assert sorted(PrivateReply.objects.values_list("commenter_id", flat=True)) == [
+        "igsid-0",
+        "igsid-1",
+        "igsid-2",
+    ]
+    assert len(recorder.sent(f"/{IG_ID}/messages")) == 3
