@@ -80,6 +80,8 @@ class ConnectionForm(forms.Form):
         help_text=_("Optional, for example the Page's name."),
     )
     secret_fields: tuple[str, ...] = ()
+    # Secrets a connection may go without (kept when left empty, like the others).
+    optional_secret_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, channel: str, hints: dict[str, str] | None = None, **kwargs):
         self.channel = channel
@@ -87,7 +89,7 @@ class ConnectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account_id"].label = ACCOUNT_LABELS[channel]
         self.fields["account_id"].help_text = ACCOUNT_HELP[channel]
-        for name in self.secret_fields:
+        for name in self.secret_fields + self.optional_secret_fields:
             field = self.fields[name]
             field.required = False
             if self.editing and hints.get(name):
@@ -116,7 +118,8 @@ class ConnectionForm(forms.Form):
         """Fill in the account id from another field when it can be read there."""
 
     def credentials(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(name, "") for name in self.secret_fields}
+        names = self.secret_fields + self.optional_secret_fields
+        return {name: self.cleaned_data.get(name, "") for name in names}
 
 
 class MetaConnectionForm(ConnectionForm):
@@ -166,7 +169,18 @@ class TelegramConnectionForm(ConnectionForm):
             "every update."
         ),
     )
+    payment_provider_token = forms.CharField(
+        label=_("Payment provider token (optional)"),
+        max_length=1000,
+        required=False,
+        widget=_secret_input(),
+        help_text=_(
+            "From BotFather: your bot, Payments, then the provider you choose. With it, customers "
+            "pay the bot's orders inside Telegram; without it, they get a payment link."
+        ),
+    )
     secret_fields = ("bot_token", "secret_token")
+    optional_secret_fields = ("payment_provider_token",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,6 +191,14 @@ class TelegramConnectionForm(ConnectionForm):
         if value and not re.fullmatch(r"\d{1,64}:[A-Za-z0-9_-]{20,}", value):
             raise forms.ValidationError(
                 _("A bot token looks like 123456789:AAH… (the bot's id, a colon, then the key).")
+            )
+        return value
+
+    def clean_payment_provider_token(self) -> str:
+        value = self.cleaned_data["payment_provider_token"].strip()
+        if value and (len(value.split()) > 1 or ":" not in value):
+            raise forms.ValidationError(
+                _("A payment provider token looks like 284685063:TEST:… or 284685063:LIVE:….")
             )
         return value
 

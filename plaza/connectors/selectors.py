@@ -14,7 +14,11 @@ from plaza.accounts.models import Shop
 from plaza.catalog.models import Product, ProductStatus
 from plaza.connectors.models import ChannelConnection, CommentTrigger
 from plaza.connectors.secrets import secret_hint
-from plaza.connectors.services import CREDENTIALS, connection_credentials
+from plaza.connectors.services import (
+    CREDENTIALS,
+    OPTIONAL_CREDENTIALS,
+    connection_credentials,
+)
 from plaza.core.exceptions import NotFound
 from plaza.messaging.models import Channel
 
@@ -90,7 +94,8 @@ def connection_rows_for_shop(*, shop: Shop) -> list[ConnectionRow]:
 def connection_secret_hints(connection: ChannelConnection) -> dict[str, str]:
     """What staff see of each stored secret: its last four characters ("" when not stored)."""
     stored = connection_credentials(connection)
-    return {key: secret_hint(stored.get(key, "")) for key in CREDENTIALS[connection.channel]}
+    names = CREDENTIALS[connection.channel] + OPTIONAL_CREDENTIALS.get(connection.channel, ())
+    return {key: secret_hint(stored.get(key, "")) for key in names}
 
 
 def telegram_set_webhook_command(*, webhook_url: str) -> str:
