@@ -26,10 +26,16 @@ def _test_settings(settings, tmp_path):
     # Each test has a cache of its own (a fresh key prefix, in Redis too): rate-limit counters,
     # sold-out flags and cached catalogs of one test must not leak into the next, nor into the
     # other test worker's (database ids are reused across tests and workers).
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {
-        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
-        for name, config in settings.CACHES.items()
+        name: {**config, "KEY_PREFIX": namespace} for name, config in settings.CACHES.items()
     }
+    # The same for the channel layer: with Redis, the two test workers' groups (named by ids
+    # that both workers' databases reuse) must not hear each other.
+    layer = settings.CHANNEL_LAYERS["default"]
+    if layer["BACKEND"].startswith("channels_redis"):
+        config = {**layer.get("CONFIG", {}), "prefix": namespace}
+        settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": config}}
 
 
 @pytest.fixture

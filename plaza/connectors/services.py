@@ -562,10 +562,20 @@ def _on_payment(connection: ChannelConnection, incoming: Incoming) -> None:
 # --- outbound ------------------------------------------------------------------------
 
 
-def on_message_created(*, message_id: int, conversation_id: int, shop_id: int, **_payload) -> None:
+def on_message_created(
+    *,
+    message_id: int,
+    conversation_id: int,
+    shop_id: int,
+    channel: str = "",
+    status: str = "",
+    **_payload,
+) -> None:
     """Handler of ``message.created``: a message for a network leaves through a delivery."""
     from plaza.connectors.tasks import message_deliver
 
+    if channel == Channel.WEB or (status and status != MessageStatus.QUEUED):
+        return  # the web chat delivers its own messages; received ones go nowhere
     message = (
         Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED)
         .select_related("conversation")

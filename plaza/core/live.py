@@ -8,9 +8,10 @@ Celery worker) any loop will do for the Redis layer.
 
 import asyncio
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,25 @@ def _log_failure(future) -> None:
         logger.error("live: could not send", exc_info=future.exception())
 
 
+_sender_loop: asyncio.AbstractEventLoop | None = None
+_sender_lock = threading.Lock()
+
+
+def _sender() -> asyncio.AbstractEventLoop:
+    """A loop on a daemon thread of its own, for a process that serves no socket (a worker):
+    its sends to the Redis layer then never hold up the request or task that made them."""
+    global _sender_loop
+    with _sender_lock:
+        if _sender_loop is None or not _sender_loop.is_running():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="plaza-live-sender", daemon=True
+            )
+            thread.start()
+            _sender_loop = loop
+        return _sender_loop
+
+
 def group_send_soon(group: str, message: dict, *, layer=None) -> None:
     """Send ``message`` to ``group`` without making the caller wait on the channel layer.
     Never raises: a broken layer must not break the write that triggered the send."""
@@ -36,10 +56,13 @@ def group_send_soon(group: str, message: dict, *, layer=None) -> None:
         if layer is None:
             return
         loop = _socket_loop
-        if loop is not None and loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
-            future.add_done_callback(_log_failure)
-        else:
-            async_to_sync(layer.group_send)(group, message)
+        if loop is None or not loop.is_running():
+            if isinstance(layer, InMemoryChannelLayer):
+                # In memory, in this process, and no socket here: nothing waits on a network.
+                async_to_sync(layer.group_send)(group, message)
+                return
+            loop = _sender()
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        future.add_done_callback(_log_failure)
     except Exception:  # noqa: BLE001 - logged; the committing request must go on
         logger.exception("live: could not send to %s", group)

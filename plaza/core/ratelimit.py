@@ -11,15 +11,14 @@ from django.core.cache import cache
 
 
 def rate_limit_hit(key: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one hit on ``key`` in the current window; False when the hit is over ``limit``."""
+    """Count one hit on ``key`` in the current window; False when the hit is over ``limit``.
+    One round trip to the cache once the window's counter exists (``incr`` keeps its expiry)."""
     window = int(time.time() // window_seconds)
     name = f"ratelimit:{key}:{window}"
-    # add() creates the counter atomically when it is missing; incr() is atomic on Redis.
-    if cache.add(name, 1, timeout=window_seconds + 1):
-        return True
     try:
         count = cache.incr(name)
-    except ValueError:  # expired between add() and incr()
-        cache.add(name, 1, timeout=window_seconds + 1)
-        return True
+    except ValueError:  # the window's first hit (or its counter expired)
+        if cache.add(name, 1, timeout=window_seconds + 1):
+            return True
+        count = cache.incr(name)  # another request created it meanwhile
     return count <= limit

@@ -23,7 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from plaza.accounts.models import Membership
 from plaza.core.live import group_send_soon, socket_loop_remember
-from plaza.messaging.models import Conversation, Direction, Message
+from plaza.messaging.models import Conversation, Direction
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +40,10 @@ def inbox_group(shop_id: int) -> str:
 
 
 def message_created_broadcast(
-    *, message_id: int, conversation_id: int, shop_id: int, **_payload
+    *, message_id: int, conversation_id: int, shop_id: int, direction: str = "", **_payload
 ) -> None:
     """Handler of ``message.created``."""
-    internal = Message.objects.filter(pk=message_id, direction=Direction.INTERNAL).exists()
+    internal = direction == Direction.INTERNAL
     group_send_soon(
         conversation_group(conversation_id),
         {"type": "chat.message", "id": message_id, "internal": internal},

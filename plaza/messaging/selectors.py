@@ -7,6 +7,8 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -36,17 +38,30 @@ HUMAN_AGENT_WINDOW = timedelta(days=7)
 WINDOWED_CHANNELS = {Channel.MESSENGER, Channel.INSTAGRAM, Channel.WHATSAPP}
 # Share of the SLA target after which an unanswered conversation counts as at risk.
 AT_RISK_SHARE = 0.75
+INBOX_SETTINGS_SECONDS = 300
 INBOX_FILTERS = ("open", "pending", "resolved", "mine", "unassigned", "all")
 _MENTION = re.compile(r"(?<![\w@])@([a-z0-9_.]{2,30})", re.IGNORECASE)
 
 
+def inbox_settings_key(shop_id: int) -> str:
+    return f"messaging:inbox-settings:{shop_id}"
+
+
 def inbox_settings_get(*, shop: Shop) -> InboxSettings:
-    """The shop's inbox settings, created with the defaults on first use."""
-    found = InboxSettings.objects.filter(shop=shop).first()
+    """The shop's inbox settings, created with the defaults on first use. Every message reads
+    them, so they are kept in the cache (Redis when scaled) until they change."""
+    key = inbox_settings_key(shop.pk)
+    found = cache.get(key)
     if found is not None:
         return found
-    settings_row, _created = InboxSettings.objects.get_or_create(shop=shop)
-    return settings_row
+    found = InboxSettings.objects.filter(shop=shop).first()
+    if found is None:
+        found, _created = InboxSettings.objects.get_or_create(shop=shop)
+    # Cached once the row is committed: a transaction that rolls back must not leave it there.
+    transaction.on_commit(
+        lambda: cache.set(key, found, timeout=INBOX_SETTINGS_SECONDS), robust=True
+    )
+    return found
 
 
 # --- messaging window ----------------------------------------------------------------

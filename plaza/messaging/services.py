@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -53,6 +54,7 @@ from plaza.messaging.models import (
 from plaza.messaging.selectors import (
     Window,
     inbox_settings_get,
+    inbox_settings_key,
     messaging_window,
     staff_mentioned,
 )
@@ -108,11 +110,16 @@ def _preview(text: str, attachment: bool, payload: dict | None = None) -> str:
 
 
 def _announce(message: Message) -> None:
+    """``message.created``, with what its listeners sort by, so they need no query to skip
+    what is not theirs (live: private notes; connectors: the web chat's messages)."""
     events.publish(
         "message.created",
         message_id=message.pk,
         conversation_id=message.conversation_id,
         shop_id=message.conversation.shop_id,
+        direction=message.direction,
+        channel=message.conversation.channel,
+        status=message.status,
     )
 
 
@@ -123,7 +130,12 @@ def _changed(conversation: Conversation) -> None:
 
 
 def _lock(conversation: Conversation) -> Conversation:
-    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+    """The conversation's row, locked, with its shop and customer (their rows are not locked)."""
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("shop", "customer")
+        .get(pk=conversation.pk)
+    )
 
 
 def _is_staff(shop_id: int, user: User) -> bool:
@@ -244,8 +256,9 @@ def message_receive(
     payload: dict | None = None,
     external_id: str | None = None,
     attachment_url: str = "",
+    language: str = "",
 ) -> tuple[Message, bool]:
-    """Store a customer's message. Returns (message, created): a redelivery of the same
+    """Store a customer's message (``language``: the one the customer's page is in). Returns (message, created): a redelivery of the same
     provider id returns the stored message and False, changing nothing.
 
     A resolved conversation reopens. When nobody answers for the shop (bot off, or handed to a
@@ -277,8 +290,12 @@ def message_receive(
         return Message.objects.get(conversation=conversation, external_id=external_id), False
     fields = ["last_message_at", "last_customer_message_at", "last_preview", "updated_at"]
     conversation.last_message_at = now
+    conversation.updated_at = now
     conversation.last_customer_message_at = now
     conversation.last_preview = _preview(text, prepared is not None or bool(attachment_url))
+    if language and language != conversation.language:
+        conversation.language = language[:10]
+        fields.append("language")
     if conversation.status == ConversationStatus.RESOLVED:
         conversation.status = ConversationStatus.PENDING
         conversation.resolved_at = None
@@ -287,8 +304,11 @@ def message_receive(
     bot_on = conversation.bot_active and inbox_settings_get(shop=conversation.shop).bot_enabled
     if not bot_on:
         fields += _needs_person(conversation, now)
-    conversation.save(update_fields=list(dict.fromkeys(fields)))
-    Conversation.objects.filter(pk=conversation.pk).update(unread_by_staff=F("unread_by_staff") + 1)
+    changes = {name: getattr(conversation, name) for name in dict.fromkeys(fields)}
+    Conversation.objects.filter(pk=conversation.pk).update(
+        **changes, unread_by_staff=F("unread_by_staff") + 1
+    )
+    conversation.unread_by_staff += 1
     if not bot_on and conversation.assignee_id is None:
         _assign_round_robin(conversation)
     message.conversation = conversation
@@ -316,20 +336,66 @@ def customer_message_post(
         raise TooManyMessages(
             _("You are sending messages very fast. Wait a minute, then write again.")
         )
-    if language and language != conversation.language:
-        Conversation.objects.filter(pk=conversation.pk).update(language=language[:10])
-        conversation.language = language[:10]
     quick = str((payload or {}).get("quick_reply") or "")
     if quick and not (text or "").strip():
         text = _quick_reply_title(conversation, quick)
     message, created = message_receive(
-        conversation=conversation, text=text, attachment=attachment, payload=payload
+        conversation=conversation,
+        text=text,
+        attachment=attachment,
+        payload=payload,
+        language=language,
     )
     if not created:
         return message, []
     from plaza.messaging.bot.engine import bot_respond
 
     return message, bot_respond(conversation=message.conversation, message=message)
+
+
+@transaction.atomic
+def bot_turn_finish(
+    *, conversation: Conversation, replies: list[dict], state: dict, language: str
+) -> list[Message]:
+    """Store the bot's replies of one turn and its new state, in one short transaction: the
+    conversation's row is locked once, the replies inserted together, the row updated once.
+    Outside the channel's window nothing is sent (the state is kept)."""
+    conversation = _lock(conversation)
+    now = timezone.now()
+    changes: dict = {"bot_state": state, "language": language[:10]}
+    window = messaging_window(conversation=conversation, now=now, human=False)
+    messages: list[Message] = []
+    if window.is_open and replies:
+        status = (
+            DeliveryStatus.SENT if conversation.channel == Channel.WEB else DeliveryStatus.QUEUED
+        )
+        messages = [
+            Message(
+                conversation=conversation,
+                direction=Direction.OUT,
+                sender_kind=SenderKind.BOT,
+                text=reply["text"],
+                payload=reply.get("payload") or {},
+                status=status,
+            )
+            for reply in replies
+        ]
+        messages = Message.objects.bulk_create(messages)
+        last = messages[-1]
+        changes.update(
+            last_message_at=now,
+            updated_at=now,
+            last_preview=_preview(last.text, False, last.payload),
+        )
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(conversation, name, value)
+    for message in messages:
+        message.conversation = conversation
+        _announce(message)
+    if messages:
+        _changed(conversation)
+    return messages
 
 
 def _quick_reply_title(conversation: Conversation, quick: str) -> str:
@@ -855,7 +921,14 @@ def inbox_settings_update(*, shop: Shop, **changes) -> InboxSettings:
         setattr(current, name, value)
     current.full_clean()
     current.save()
+    _forget_inbox_settings(shop.pk)
     return current
+
+
+def _forget_inbox_settings(shop_id: int) -> None:
+    key = inbox_settings_key(shop_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))  # a reader may have cached the old row
 
 
 def _clean_shortcode(code: str) -> str:
@@ -910,20 +983,35 @@ def faq_entry_save(
             _("A question has at most 200 characters, an answer 1,000."), field="answer"
         )
     keywords = ", ".join(k.strip() for k in plain_text(keywords).split(",") if k.strip())[:300]
+    # After the write commits (at once outside a transaction): the bot reads them afresh.
+    transaction.on_commit(lambda: faq_forget(shop_id=shop.pk))
     if entry_id is None:
-        return FaqEntry.objects.create(
+        entry = FaqEntry.objects.create(
             shop=shop, question=question, answer=answer, keywords=keywords
         )
+        faq_forget(shop_id=shop.pk)
+        return entry
     updated = FaqEntry.objects.filter(shop=shop, pk=entry_id).update(
         question=question, answer=answer, keywords=keywords
     )
     if not updated:
         raise NotFound(_("This FAQ entry does not exist."))
+    faq_forget(shop_id=shop.pk)
     return FaqEntry.objects.get(pk=entry_id)
 
 
 def faq_entry_delete(*, shop: Shop, entry_id: int) -> None:
     FaqEntry.objects.filter(shop=shop, pk=entry_id).delete()
+    transaction.on_commit(lambda: faq_forget(shop_id=shop.pk))
+
+
+def faq_key(shop_id: int) -> str:
+    return f"messaging:bot:faq:{shop_id}"
+
+
+def faq_forget(*, shop_id: int) -> None:
+    """The bot reads the shop's FAQ afresh (it keeps them in the cache)."""
+    cache.delete(faq_key(shop_id))
 
 
 # --- comment-to-DM -------------------------------------------------------------------

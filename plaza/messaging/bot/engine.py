@@ -67,6 +67,7 @@ from plaza.messaging.bot.matching import (
     numbers_in,
     order_numbers_in,
     product_find,
+    title_words,
     variants_named,
 )
 from plaza.messaging.exceptions import WindowClosed
@@ -137,10 +138,14 @@ def _language_for(conversation: Conversation, text: str) -> str:
 
 def bot_respond(*, conversation: Conversation, message: Message) -> list[Message]:
     """Answer a customer's message (already stored). Returns the bot's messages, none when the
-    bot is off for the shop or the conversation, or a person has taken over."""
-    from plaza.messaging.services import bot_message_send
+    bot is off for the shop or the conversation, or a person has taken over. The replies and
+    the bot's state are stored together at the end of the turn (``bot_turn_finish``)."""
+    from plaza.messaging.services import bot_turn_finish
 
-    conversation = Conversation.objects.select_related("shop", "customer").get(pk=conversation.pk)
+    if "shop" not in conversation._state.fields_cache:
+        conversation = Conversation.objects.select_related("shop", "customer").get(
+            pk=conversation.pk
+        )
     inbox = inbox_settings_get(shop=conversation.shop)
     if not conversation.bot_active or not inbox.bot_enabled:
         return []
@@ -164,18 +169,9 @@ def bot_respond(*, conversation: Conversation, message: Message) -> list[Message
     )
     with translation.override(language):
         _respond(turn)
-    Conversation.objects.filter(pk=conversation.pk).update(bot_state=turn.state, language=language)
-    sent = []
-    for reply in turn.replies:
-        try:
-            sent.append(
-                bot_message_send(
-                    conversation=conversation, text=reply["text"], payload=reply["payload"]
-                )
-            )
-        except WindowClosed:
-            break
-    return sent
+    return bot_turn_finish(
+        conversation=conversation, replies=turn.replies, state=turn.state, language=language
+    )
 
 
 def bot_offer_product(
@@ -607,14 +603,17 @@ def _candidates(shop: Shop) -> list[dict]:
         .prefetch_related("translations", "variants")
         .order_by("-created_at")[:CANDIDATES_MAX]
     )
-    rows = [
-        {
-            "id": p.pk,
-            "titles": [p.title, *(t.title for t in p.translations.all())],
-            "skus": {v.sku: v.pk for v in p.variants.all() if v.sku},
-        }
-        for p in products
-    ]
+    rows = []
+    for p in products:
+        titles = [p.title, *(t.title for t in p.translations.all())]
+        rows.append(
+            {
+                "id": p.pk,
+                "titles": titles,
+                "words": [title_words(t) for t in titles],
+                "skus": {v.sku: v.pk for v in p.variants.all() if v.sku},
+            }
+        )
     cache.set(key, rows, timeout=CATALOG_SECONDS)
     return rows
 
@@ -696,14 +695,22 @@ def _answer(turn: Turn, intents: dict) -> bool:
 
 
 def _faq_rows(shop: Shop) -> list[dict]:
-    return [
-        {
-            "question": e.question,
-            "answer": e.answer,
-            "keywords": [k.strip() for k in e.keywords.split(",") if k.strip()],
-        }
-        for e in faq_entry_list(shop=shop)
-    ]
+    """The shop's FAQ entries as the matcher reads them, kept in the cache until one changes."""
+    from plaza.messaging.services import faq_key
+
+    key = faq_key(shop.pk)
+    rows = cache.get(key)
+    if rows is None:
+        rows = [
+            {
+                "question": e.question,
+                "answer": e.answer,
+                "keywords": [k.strip() for k in e.keywords.split(",") if k.strip()],
+            }
+            for e in faq_entry_list(shop=shop)
+        ]
+        cache.set(key, rows, timeout=CATALOG_SECONDS)
+    return rows
 
 
 def _stock_of(product: Product) -> tuple[list[Variant], dict[int, int]]:

@@ -98,12 +98,22 @@ PRODUCT_MATCH = 0.5
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,7}(?:[.,]\d{1,2})?)(?![\w])")
 
 
-def similar(a: str, b: str) -> float:
+def similar(a: str, b: str, *, at_least: float = 0.0) -> float:
+    """difflib's ratio of two words; 0 when it cannot reach ``at_least`` (decided by the
+    cheap upper bounds first: most pairs of words never get to the full comparison)."""
     if a == b:
         return 1.0
     if abs(len(a) - len(b)) > max(len(a), len(b)) // 2:
         return 0.0
-    return SequenceMatcher(None, a, b).ratio()
+    matcher = SequenceMatcher(None, a, b)
+    if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+        return 0.0
+    return matcher.ratio()
+
+
+def title_words(title: str) -> list[str]:
+    """The words of a title that can identify it (folded, without little words)."""
+    return [w for w in words(title) if w not in STOPWORDS and len(w) >= 2]
 
 
 def _cjk_pieces(text: str) -> set[str]:
@@ -111,27 +121,33 @@ def _cjk_pieces(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1) if is_cjk(compact[i : i + 2])}
 
 
-def _title_score(title: str, message_words: list[str], message_text: str) -> float:
-    """Share of the title's words found in the message (fuzzily), 0..1."""
+def _title_score(
+    title: str, message_words: list[str], message_text: str, *, split: list[str] | None = None
+) -> float:
+    """Share of the title's words found in the message (fuzzily), 0..1. ``split``: the title's
+    words when the caller has them already (``title_words``)."""
     if is_cjk(title):
         pieces = _cjk_pieces(title)
         if not pieces:
             return 0.0
         found = _cjk_pieces(message_text)
         return len(pieces & found) / len(pieces)
-    title_words = [w for w in words(title) if w not in STOPWORDS and len(w) >= 2]
-    if not title_words:
+    wanted = split if split is not None else title_words(title)
+    if not wanted:
         return 0.0
+    present = set(message_words)
     matched = 0
     strong = False
-    for tw in title_words:
-        best = max((similar(tw, mw) for mw in message_words), default=0.0)
-        if best >= WORD_MATCH:
+    for tw in wanted:
+        hit = tw in present or any(
+            similar(tw, mw, at_least=WORD_MATCH) >= WORD_MATCH for mw in message_words
+        )
+        if hit:
             matched += 1
             strong = strong or len(tw) >= 4
     if not strong:
         return 0.0
-    return matched / len(title_words)
+    return matched / len(wanted)
 
 
 @dataclass(frozen=True)
@@ -153,7 +169,14 @@ def product_find(text: str, candidates: list[dict]) -> ProductMatch | None:
         for sku, variant_id in product["skus"].items():
             if fold(sku) in folded_words:
                 return ProductMatch(product["id"], 1.0, variant_id)
-        score = max((_title_score(t, message_words, text) for t in product["titles"]), default=0)
+        splits = product.get("words") or [None] * len(product["titles"])
+        score = max(
+            (
+                _title_score(t, message_words, text, split=w)
+                for t, w in zip(product["titles"], splits, strict=False)
+            ),
+            default=0,
+        )
         if score >= PRODUCT_MATCH and (best is None or score > best.score):
             best = ProductMatch(product["id"], score)
     return best
