@@ -554,6 +554,7 @@ def checkout_complete(
                     idempotency_key=_payment_key(checkout, part.shop.pk),
                     description=_("Order at %(shop)s") % {"shop": part.shop.name},
                     metadata={"checkout": checkout.uid.hex},
+                    capture=sale,
                 )
                 parts.append(
                     CheckoutPart(
@@ -580,7 +581,6 @@ def checkout_complete(
         return_url=return_url,
         parts=parts,
         opened=opened,
-        sale=sale,
         drops=drops,
         variants={line.variant_id: line.variant for line in quote_lines},
     )
@@ -618,14 +618,13 @@ def _advance(
     return_url: str = "",
     parts: list[CheckoutPart] | None = None,
     opened: Mapping | None = None,
-    sale: bool = False,
     drops: Mapping | None = None,
     variants: Mapping | None = None,
 ) -> Checkout:
-    """Authorise every part's payment (or, with ``sale``, take it), then place the orders.
-    Outside any transaction. ``parts``, the payments ``opened`` with them (shop id -> event) and
-    the ``drops`` and ``variants`` of the lines come from ``checkout_complete``; a retry reads the
-    parts again."""
+    """Authorise every part's payment (or take it, when it was opened as a sale), then place the
+    orders. Outside any transaction. ``parts``, the payments ``opened`` with them (shop id ->
+    event) and the ``drops`` and ``variants`` of the lines come from ``checkout_complete``; a
+    retry reads the parts again."""
     parts = parts if parts is not None else _parts(checkout)
     for part in parts:
         if part.payment is not None and part.payment.status in (
@@ -642,7 +641,6 @@ def _advance(
                 event=event,
                 payment_method_token=checkout.payment_token,
                 return_url=return_url,
-                capture=sale,
             )
         else:
             payment = payment_authorize(

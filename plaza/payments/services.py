@@ -287,10 +287,10 @@ def payment_authorize(
     get_gateway(provider)
     token = _validate_token(payment_method_token, field="payment_method_token")
     clean = _clean_authorisation(provider, amount, currency, idempotency_key, description, metadata)
-    payment, event = _authorize_begin(**clean)
+    payment, event = _authorize_begin(**clean, capture=capture)
     if event is None:
         return payment
-    return _authorize_send(payment, event, token=token, return_url=return_url, capture=capture)
+    return _authorize_send(payment, event, token=token, return_url=return_url)
 
 
 def payment_open(
@@ -301,9 +301,12 @@ def payment_open(
     idempotency_key: str,
     description: str = "",
     metadata: Mapping[str, str] | None = None,
+    capture: bool = False,
 ) -> tuple[Payment, PaymentEvent]:
     """Step 1 of a new authorisation, in the caller's transaction: the pending payment (its
-    provider call marked in flight) and the pending event whose key the provider will see.
+    provider call marked in flight) and the pending event whose key the provider will see. With
+    ``capture`` the call will be a one-step sale; the event records it, so that a retry sends
+    the provider the same request under the same key.
 
     It calls no provider, so it may run inside a transaction, e.g. the one that records what the
     payment is for; ``payment_send`` then does the rest after that transaction commits. The key
@@ -325,6 +328,7 @@ def payment_open(
         kind=PaymentEventKind.AUTHORIZE,
         amount=payment.amount,
         idempotency_key=f"{payment.uid.hex}:authorize",
+        detail=_SALE if capture else "",
     )
     return payment, event
 
@@ -335,12 +339,12 @@ def payment_send(
     event: PaymentEvent,
     payment_method_token: str,
     return_url: str = "",
-    capture: bool = False,
 ) -> Payment:
     """Steps 2 and 3 of an authorisation opened by ``payment_open``, outside any transaction:
-    the provider call and its answer. Returns and raises as ``payment_authorize`` does."""
+    the provider call (a sale when it was opened as one) and its answer. Returns and raises as
+    ``payment_authorize`` does."""
     token = _validate_token(payment_method_token, field="payment_method_token")
-    return _authorize_send(payment, event, token=token, return_url=return_url, capture=capture)
+    return _authorize_send(payment, event, token=token, return_url=return_url)
 
 
 def _clean_authorisation(
@@ -361,8 +365,12 @@ def _clean_authorisation(
     }
 
 
+# The detail of an authorisation event opened as a one-step sale.
+_SALE = "sale"
+
+
 def _authorize_send(
-    payment: Payment, event: PaymentEvent, *, token: str, return_url: str, capture: bool
+    payment: Payment, event: PaymentEvent, *, token: str, return_url: str
 ) -> Payment:
     result = _call(
         get_gateway(payment.provider).authorize,
@@ -373,7 +381,7 @@ def _authorize_send(
         description=payment.description,
         metadata={**payment.metadata, PROVIDER_METADATA_KEY: str(payment.uid)},
         return_url=return_url,
-        capture=capture,
+        capture=event.detail == _SALE,
     )
     payment = _finish(payment, event, result, fails_payment=True)
     if result.status == Outcome.ERROR:
@@ -382,10 +390,18 @@ def _authorize_send(
 
 
 def _authorize_begin(
-    *, provider: str, amount: int, currency: str, key: str, description: str, metadata: dict
+    *,
+    provider: str,
+    amount: int,
+    currency: str,
+    key: str,
+    description: str,
+    metadata: dict,
+    capture: bool = False,
 ) -> tuple[Payment, PaymentEvent | None]:
     """Create the pending payment, or find the one with this key. Returns the event to send when
-    this caller must call the provider, None when it must not (done, or in flight elsewhere)."""
+    this caller must call the provider, None when it must not (done, or in flight elsewhere).
+    A retry sends what the first call opened (a sale or not), whatever ``capture`` says."""
     now = timezone.now()
     try:
         # A new key (the usual case): the payment and its event in one short transaction.
@@ -397,6 +413,7 @@ def _authorize_begin(
                 idempotency_key=key,
                 description=description,
                 metadata=metadata,
+                capture=capture,
             )
     except IntegrityError:
         pass
@@ -419,7 +436,12 @@ def _authorize_begin(
         payment.save(update_fields=["in_flight_until", "updated_at"])
         event, _created = PaymentEvent.objects.get_or_create(
             idempotency_key=f"{payment.uid.hex}:authorize",
-            defaults={"payment": payment, "kind": PaymentEventKind.AUTHORIZE, "amount": amount},
+            defaults={
+                "payment": payment,
+                "kind": PaymentEventKind.AUTHORIZE,
+                "amount": amount,
+                "detail": _SALE if capture else "",
+            },
         )
     return payment, event
 

@@ -349,6 +349,51 @@ def test_checkout_refuses_an_incomplete_address_and_charges_nothing(shopper, sne
     assert not Payment.objects.exists()
 
 
+def test_buy_now_of_held_units_is_charged_in_one_step_and_the_order_is_paid(shopper, sneaker):
+    """Held units cannot run out before the order is placed: one sale, no capture afterwards."""
+    # given: the shopper holds the unit
+    from plaza.payments.models import PaymentEvent, PaymentEventKind
+
+    variant = first_variant(sneaker)
+    checkout_hold(buyer=shopper, lines=[(variant.pk, 1)])
+    # when
+    checkout = buy_now(shopper, variant)
+    # then
+    assert checkout.status == CheckoutStatus.COMPLETED
+    payment = Payment.objects.get()
+    assert (payment.status, payment.amount_captured) == (PaymentStatus.CAPTURED, payment.amount)
+    kinds = list(PaymentEvent.objects.values_list("kind", flat=True))
+    assert kinds == [PaymentEventKind.AUTHORIZE], "one call to the provider: the sale"
+    order = Order.objects.get()
+    assert (order.status, order.payment_id) == (OrderStatus.PAID, payment.pk)
+    assert list(order.events.values_list("kind", flat=True)) == ["placed", "paid"]
+    level = stock_level_for_variant(variant_id=variant.pk)
+    assert (level.allocated, level.reserved) == (1, 0)
+
+
+def test_a_sale_whose_order_cannot_be_placed_is_refunded(shopper, sneaker, monkeypatch):
+    # given: the shopper holds the unit, but the stock is gone when the order is placed
+    from plaza.checkout import services
+    from plaza.inventory.exceptions import InsufficientStock
+
+    variant = first_variant(sneaker)
+    checkout_hold(buyer=shopper, lines=[(variant.pk, 1)])
+
+    def sold_out(**_kwargs):
+        raise InsufficientStock({variant.pk: 0})
+
+    monkeypatch.setattr(services, "stock_allocate", sold_out)
+    # when
+    with pytest.raises(CheckoutStale, match="You have not been charged"):
+        buy_now(shopper, variant)
+    # then: the money went back, nothing was placed, nothing is held
+    payment = Payment.objects.get()
+    assert (payment.status, payment.amount_refunded) == (PaymentStatus.REFUNDED, payment.amount)
+    assert Checkout.objects.get().status == CheckoutStatus.FAILED
+    assert not Order.objects.exists()
+    assert stock_level_for_variant(variant_id=variant.pk).reserved == 0
+
+
 def test_checkout_with_a_card_that_asks_for_confirmation_waits_then_completes(shopper, sneaker):
     # given
     checkout = buy_now(shopper, first_variant(sneaker), number=THREE_D_SECURE)
