@@ -10,7 +10,6 @@ import asyncio
 import logging
 import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -58,8 +57,8 @@ def group_send_soon(group: str, message: dict, *, layer=None) -> None:
         loop = _socket_loop
         if loop is None or not loop.is_running():
             if isinstance(layer, InMemoryChannelLayer):
-                # In memory, in this process, and no socket here: nothing waits on a network.
-                async_to_sync(layer.group_send)(group, message)
+                # In memory, the layer serves this process's sockets only, and none ever
+                # connected here: nobody can be listening.
                 return
             loop = _sender()
         future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)

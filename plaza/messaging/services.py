@@ -283,11 +283,14 @@ def message_receive(
     )
     if prepared is not None:
         message.attachment.save(prepared.name, ContentFile(prepared.content), save=False)
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        return Message.objects.get(conversation=conversation, external_id=external_id), False
+    if external_id is None:
+        message.save()
+    else:
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:  # a concurrent redelivery of the same provider id won
+            return Message.objects.get(conversation=conversation, external_id=external_id), False
     fields = ["last_message_at", "last_customer_message_at", "last_preview", "updated_at"]
     conversation.last_message_at = now
     conversation.updated_at = now
@@ -358,9 +361,10 @@ def bot_turn_finish(
     *, conversation: Conversation, replies: list[dict], state: dict, language: str
 ) -> list[Message]:
     """Store the bot's replies of one turn and its new state, in one short transaction: the
-    conversation's row is locked once, the replies inserted together, the row updated once.
+    replies inserted together, the conversation's row updated once.
     Outside the channel's window nothing is sent (the state is kept)."""
-    conversation = _lock(conversation)
+    # No lock: the customer's message was just stored with the row locked, and this turn only
+    # writes the bot's own columns and the conversation's last message.
     now = timezone.now()
     changes: dict = {"bot_state": state, "language": language[:10]}
     window = messaging_window(conversation=conversation, now=now, human=False)

@@ -550,15 +550,30 @@ def _release(turn: Turn) -> None:
 # --- catalog -------------------------------------------------------------------------
 
 
+def _product_key(product_id: int) -> str:
+    return f"messaging:bot:product:{product_id}"
+
+
 def _product_get(turn: Turn, product_id) -> Product | None:
+    """The shop's product on sale, with its translations, images and variants, as the bot's
+    answers read it; kept in the cache until the product changes (stock is read apart)."""
     if not isinstance(product_id, int):
         return None
-    return (
-        Product.objects.filter(pk=product_id, shop=turn.shop, status=ProductStatus.ACTIVE)
-        .select_related("shop")
-        .prefetch_related("translations", "images", "variants")
-        .first()
-    )
+    key = _product_key(product_id)
+    product = cache.get(key)
+    if product is None:
+        product = (
+            Product.objects.filter(pk=product_id, status=ProductStatus.ACTIVE)
+            .select_related("shop")
+            .prefetch_related("translations", "images", "variants")
+            .first()
+        )
+        if product is None:
+            return None
+        cache.set(key, product, timeout=CATALOG_SECONDS)
+    if product.shop_id != turn.shop.pk or product.status != ProductStatus.ACTIVE:
+        return None
+    return product
 
 
 def _variant_get(turn: Turn, variant_id) -> Variant | None:
@@ -584,10 +599,13 @@ def _catalog_key(shop_id: int) -> str:
     return f"messaging:bot:catalog:{shop_id}"
 
 
-def catalog_forget(*, shop_id: int | None = None, **_payload) -> None:
-    """Handler of ``product.changed``: the bot reads the shop's catalog afresh."""
+def catalog_forget(*, shop_id: int | None = None, product_id: int | None = None, **_payload):
+    """Handler of ``product.changed``: the bot reads the shop's catalog (and the product)
+    afresh."""
     if shop_id is not None:
         cache.delete(_catalog_key(shop_id))
+    if product_id is not None:
+        cache.delete(_product_key(product_id))
 
 
 def _candidates(shop: Shop) -> list[dict]:

@@ -228,6 +228,15 @@
     if (status >= 400 && status < 500) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
+    } else if (status < 300 && event.detail.target && event.detail.target.id === "ch-messages") {
+      // The socket may have brought some of these messages already: keep the ones shown (a
+      // button in them may be pressed right now), add only the others.
+      const template = document.createElement("template");
+      template.innerHTML = event.detail.serverResponse;
+      for (const item of [...template.content.children]) {
+        if (item.id && document.getElementById(item.id)) item.remove();
+      }
+      event.detail.serverResponse = template.innerHTML;
     }
   });
 
