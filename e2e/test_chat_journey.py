@@ -183,7 +183,9 @@ def test_a_guest_buys_in_the_chat_while_staff_step_in_live(browser_page, kicks, 
     expect(row).to_have_count(1)
 
     # when: Mara opens it, takes over from the bot and answers
-    row.get_by_role("link").click()
+    # (opened by its address: the list may be swapping in its live refresh just then)
+    staff.goto(row.get_by_role("link").get_attribute("href"))
+    expect(staff.get_by_role("heading", name="Guest", exact=True)).to_be_visible()
     staff.get_by_role("button", name="Take over from the bot").click()
     expect(staff.get_by_role("button", name="Hand back to the bot")).to_be_visible()
     staff.get_by_label("Reply", exact=True).fill("Hi, Mara here: the 42 runs true to size.")
