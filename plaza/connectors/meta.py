@@ -383,6 +383,18 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
     """Cloud API bodies: buttons (3 at most) or a list (10 rows at most) for quick replies,
     the product card and the payment link as text with a link preview."""
     base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+    template = payload.get("template")
+    if isinstance(template, dict):
+        return [
+            {
+                **base,
+                "type": "template",
+                "template": {
+                    "name": str(template.get("name") or ""),
+                    "language": {"code": str(template.get("language") or "en")},
+                },
+            }
+        ]
     card = payload.get("product")
     lines = [text] if text else []
     if isinstance(card, dict):

@@ -57,6 +57,11 @@ class ReplyForm(forms.Form):
     note = forms.BooleanField(label=_("Private note"), required=False)
 
 
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Approved template"), max_length=512)
+    language = forms.CharField(label=_("Language code"), max_length=8, initial="en")
+
+
 class AssignForm(forms.Form):
     # "me", "" (nobody) or a staff member's user id: the service checks they are staff.
     assignee = forms.CharField(label=_("Assign to"), required=False, max_length=20)

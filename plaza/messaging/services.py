@@ -450,8 +450,12 @@ def _outgoing(
 ) -> Message:
     conversation = _lock(conversation)
     now = timezone.now()
-    if payload.get("private_reply_to"):
-        window = Window(is_open=True)  # one reply per comment: its own rule, checked upstream
+    if payload.get("private_reply_to") or (
+        payload.get("template") and conversation.channel == Channel.WHATSAPP
+    ):
+        # One reply per comment (its own rule, checked upstream), or an approved WhatsApp
+        # template: both may be sent outside the window.
+        window = Window(is_open=True)
     else:
         window = messaging_window(
             conversation=conversation, now=now, human=sender_kind == SenderKind.STAFF
@@ -535,6 +539,41 @@ def staff_message_send(
         text=text,
         payload=payload,
         attachment=prepared,
+    )
+
+
+_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+_TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+
+
+def staff_template_send(
+    *, conversation: Conversation, author: User, name: str, language: str = "en"
+) -> Message:
+    """Send a template the shop had approved at WhatsApp (by its name and language code, e.g.
+    ``order_update``, ``en_US``): the only message WhatsApp lets through more than 24 hours
+    after the customer's last one."""
+    if not _is_staff(conversation.shop_id, author):
+        raise NotFound(_("This conversation does not exist."))
+    if conversation.channel != Channel.WHATSAPP:
+        raise ValidationError(_("Templates are sent on WhatsApp only."), field="template")
+    name = (name or "").strip()
+    language = (language or "").strip()
+    if not _TEMPLATE_NAME.fullmatch(name):
+        raise ValidationError(
+            _("A template name has lower-case letters, digits and underscores, as at WhatsApp."),
+            field="template",
+        )
+    if not _TEMPLATE_LANGUAGE.fullmatch(language):
+        raise ValidationError(
+            _("Write the template's language code as WhatsApp does, for example en or en_US."),
+            field="language",
+        )
+    return _outgoing(
+        conversation=conversation,
+        sender_kind=SenderKind.STAFF,
+        author=author,
+        text=_("Template %(name)s (%(language)s)") % {"name": name, "language": language},
+        payload={"template": {"name": name, "language": language}},
     )
 
 

@@ -30,6 +30,7 @@ STAFF_URLS = [
     path(conversation + "messages/", views_staff.inbox_messages, name="inbox-messages"),
     path(conversation + "send/", views_staff.inbox_send, name="inbox-send"),
     path(conversation + "products/", views_staff.inbox_products, name="inbox-products"),
+    path(conversation + "template/", views_staff.inbox_template, name="inbox-template"),
     path(conversation + "assign/", views_staff.inbox_assign, name="inbox-assign"),
     path(conversation + "take-over/", views_staff.inbox_take_over, name="inbox-take-over"),
     path(conversation + "hand-back/", views_staff.inbox_hand_back, name="inbox-hand-back"),

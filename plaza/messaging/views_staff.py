@@ -45,6 +45,7 @@ from plaza.messaging.forms import (
     LabelsForm,
     PostKeywordsForm,
     ReplyForm,
+    TemplateForm,
 )
 from plaza.messaging.models import Channel, Conversation, ConversationStatus
 from plaza.social.selectors import access_shop_post, post_list_for_shop
@@ -331,6 +332,30 @@ def inbox_send(request, membership, conversation_id: int):
     return _conversation_page(
         request, membership, conversation, reply_form=form, error=error, status=status
     )
+
+
+@shop_staff_view()
+@require_POST
+def inbox_template(request, membership, conversation_id: int):
+    """An approved WhatsApp template, the one message possible after the 24-hour window."""
+    conversation = _conversation(membership, conversation_id)
+    form = TemplateForm(request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            services.staff_template_send(
+                conversation=conversation,
+                author=request.user,
+                name=form.cleaned_data["name"],
+                language=form.cleaned_data["language"],
+            )
+        except DomainError as exc:
+            form_add_domain_error(form, exc, fields={"template": "name"})
+            status = exc.status_code
+        else:
+            return _back(request, membership, conversation)
+    error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return _conversation_page(request, membership, conversation, error=error, status=status)
 
 
 @shop_staff_view()

@@ -257,5 +257,11 @@ class NetworkRecorder:
                     problem("the list button is not 1 to 20 characters")
             else:
                 problem("unknown interactive type")
+        elif kind == "template":
+            template = body.get("template") or {}
+            if not re.fullmatch(r"[a-z0-9_]{1,512}", template.get("name", "")):
+                problem("a template needs its approved name")
+            if not (template.get("language") or {}).get("code"):
+                problem("a template needs a language code")
         else:
             problem(f"unexpected type {kind!r}")

@@ -335,3 +335,38 @@ def test_a_pre_checkout_with_another_amount_is_refused(client, paying_bot, recor
     post_telegram(client, paying_bot, _pre_checkout(invoice, 20, total=1))
     answer = recorder.sent("/answerPreCheckoutQuery")[-1].json
     assert answer["ok"] is False and "price changed" in answer["error_message"]
+
+
+def test_after_24_hours_staff_send_an_approved_template_on_whatsapp(
+    client, whatsapp, recorder, owner
+):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from plaza.messaging.exceptions import WindowClosed
+
+    # given: the customer wrote 2 days ago
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("hi")]))
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_customer_message_at=timezone.now() - timedelta(days=2)
+    )
+    conversation.refresh_from_db()
+    with pytest.raises(WindowClosed, match="approved template"):
+        messaging.staff_message_send(conversation=conversation, author=owner, text="Hello?")
+    # when: staff send a template from the inbox
+    client.force_login(owner)
+    url = reverse(
+        "messaging:inbox-template",
+        kwargs={"shop_slug": conversation.shop.slug, "conversation_id": conversation.pk},
+    )
+    bad = client.post(url, {"name": "Order Update!", "language": "en"})
+    response = client.post(url, {"name": "order_update", "language": "en_US"})
+    # then: refused with the reason, then sent in WhatsApp's template format
+    assert bad.status_code == 422 and "lower-case letters" in bad.content.decode()
+    assert response.status_code == 302
+    body = _wa_sends(recorder)[-1].json
+    assert body["type"] == "template"
+    assert body["template"] == {"name": "order_update", "language": {"code": "en_US"}}
