@@ -20,10 +20,10 @@ NUMERIC_ID = re.compile(r"\d{1,64}")
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 ACCOUNT_LABELS = {
-    Channel.MESSENGER: _("Facebook Page id"),
-    Channel.INSTAGRAM: _("Instagram professional account id"),
-    Channel.WHATSAPP: _("Phone number id"),
-    Channel.TELEGRAM: _("Bot id"),
+    Channel.MESSENGER: _("Facebook Page ID"),
+    Channel.INSTAGRAM: _("Instagram professional account ID"),
+    Channel.WHATSAPP: _("Phone number ID"),
+    Channel.TELEGRAM: _("Bot ID"),
 }
 ACCOUNT_HELP = {
     Channel.MESSENGER: _("A number: the Page's About section, under Page transparency, shows it."),
@@ -238,7 +238,7 @@ class CommentTriggerForm(forms.Form):
     )
     product = forms.TypedChoiceField(label=_("Product offered"), coerce=int)
     post_id = forms.CharField(
-        label=_("Post id on the network"),
+        label=_("Post ID on the network"),
         max_length=120,
         required=False,
         help_text=_("Optional: only comments on this post. Empty: comments on any post."),

@@ -29,7 +29,7 @@ class ChannelConnection(TimeStampedModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="channel_connections")
     channel = models.CharField(_("network"), max_length=12, choices=NETWORK_CHANNELS)
-    account_id = models.CharField(_("account id"), max_length=64)
+    account_id = models.CharField(_("account ID"), max_length=64)
     name = models.CharField(_("account name"), max_length=120, blank=True)
     credentials_encrypted = models.TextField(blank=True)
     is_active = models.BooleanField(_("connected"), default=True)

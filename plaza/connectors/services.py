@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from plaza.accounts.models import Shop
 from plaza.catalog.models import Product, ProductStatus, Variant
@@ -404,7 +405,9 @@ def _on_order(connection: ChannelConnection, incoming: Incoming) -> None:
             lines.append((variant.pk, quantity))
     message, created = message_receive(
         conversation=conversation,
-        text=incoming.text or _("(a cart of %(n)s items)") % {"n": len(lines)},
+        text=incoming.text
+        or ngettext("(a cart of %(n)s item)", "(a cart of %(n)s items)", len(lines))
+        % {"n": len(lines)},
         payload={"cart": [[v, q] for v, q in lines]},
         external_id=incoming.event_id[:200],
     )

@@ -215,7 +215,7 @@ def channel_disconnect(request, membership, connection_id: int):
     services.connection_disconnect(connection=connection)
     messages.success(
         request,
-        _("%(network)s is disconnected: Plaza no longer takes its messages nor answers there.")
+        _("%(network)s is disconnected: Plaza no longer takes its messages or answers there.")
         % {"network": Channel(connection.channel).label},
     )
     return redirect(_channels_url(membership, f"connection-{connection.pk}"))

@@ -96,7 +96,9 @@ def messaging_window(
     if last is None:
         return Window(
             is_open=False,
-            reason=_("The customer has not written yet: the network lets a shop answer only."),
+            reason=_(
+                "The customer has not written yet: the network lets a shop reply only to someone who wrote first."
+            ),
         )
     if now < last + STANDARD_WINDOW:
         return Window(is_open=True, closes_at=last + STANDARD_WINDOW)

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('channel', models.CharField(choices=[('messenger', 'Messenger'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram')], max_length=12, verbose_name='network')),
-                ('account_id', models.CharField(max_length=64, verbose_name='account id')),
+                ('account_id', models.CharField(max_length=64, verbose_name='account ID')),
                 ('name', models.CharField(blank=True, max_length=120, verbose_name='account name')),
                 ('credentials_encrypted', models.TextField(blank=True)),
                 ('is_active', models.BooleanField(default=True, verbose_name='connected')),
