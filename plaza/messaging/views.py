@@ -13,12 +13,10 @@ in the panel with its status (422 bad text, 429 flood), and the form keeps what 
 """
 
 import json
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -29,6 +27,7 @@ from plaza.accounts.models import Shop
 from plaza.accounts.selectors import shop_get
 from plaza.checkout.services import cart_add, cart_get_or_create
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
+from plaza.core.shortcuts import not_found_as_404
 from plaza.messaging import selectors, services
 from plaza.messaging.bot import engine
 from plaza.messaging.live import GUEST_SESSION_KEY
@@ -48,21 +47,6 @@ def _int(raw) -> int | None:
     except (TypeError, ValueError):
         return None
     return value if 0 < value < 2**63 else None
-
-
-def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A shop that does not exist (or a NUL in the URL) is the 404 page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if any("\x00" in str(value) for value in kwargs.values()):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from None
-
-    return wrapper
 
 
 def chat_contact_key(request: HttpRequest, *, create: bool = False) -> str | None:
@@ -128,7 +112,7 @@ def _panel_context(request: HttpRequest, shop: Shop, *, error: str = "", text: s
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def chat_detail(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """The chat with the shop: the panel's content for htmx, else a page of its own."""
     shop = shop_get(slug=shop_slug)
@@ -138,7 +122,7 @@ def chat_detail(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def chat_message_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """The messages after ``?after=<id>`` (all without it), for the panel to append: its socket
     said a new message is there. The customer is looking: what the shop sent is read."""
@@ -165,7 +149,7 @@ def _message_payload(request: HttpRequest) -> dict:
 
 
 @require_POST
-@_not_found_as_404
+@not_found_as_404
 def chat_message_create(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """The customer writes (or presses a quick reply): their message and the bot's answers.
     A refusal (empty, too long, binary, too fast) answers the translated reason with its status

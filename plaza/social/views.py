@@ -13,14 +13,15 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from plaza.accounts.selectors import shop_get
-from plaza.core.exceptions import DomainError, NotFound, PermissionDenied
+from plaza.core.exceptions import DomainError, PermissionDenied
+from plaza.core.shortcuts import not_found_as_404
 from plaza.social import selectors, services, views_staff
 
 FEED_TABS = ("for-you", "following")
@@ -44,21 +45,6 @@ def _login_url(request: HttpRequest, next_path: str) -> str:
     return f"{reverse(settings.LOGIN_URL)}?next={quote(next_path)}"
 
 
-def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The selectors' and services' NotFound as the 404 page; a NUL in a URL part is a 404 too."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if any("\x00" in str(value) for value in kwargs.values()):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return wrapper
-
-
 def _member_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A POST that needs a logged-in user. Anonymous visitors go to the login page and come
     back to the page they were on (with htmx, through ``HX-Redirect``)."""
@@ -75,7 +61,7 @@ def _member_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return HttpResponseRedirect(login)
         return view(request, *args, **kwargs)
 
-    return require_POST(_not_found_as_404(wrapper))
+    return require_POST(not_found_as_404(wrapper))
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -99,7 +85,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
     return render(
@@ -114,7 +100,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def product_tag_detail(request: HttpRequest, post_id: int, tag_id: int) -> HttpResponse:
     """The bottom sheet of a tag dot (htmx), or the same content as a page."""
     sheet = selectors.product_sheet_get(post_id=post_id, tag_id=tag_id)
@@ -125,7 +111,7 @@ def product_tag_detail(request: HttpRequest, post_id: int, tag_id: int) -> HttpR
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def hashtag_detail(request: HttpRequest, name: str) -> HttpResponse:
     hashtag = selectors.hashtag_get(name=name)
     page = selectors.post_list_for_hashtag(hashtag=hashtag, page=request.GET.get("page", 1))
@@ -134,7 +120,7 @@ def hashtag_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def shop_post_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get(slug=shop_slug)
     page = selectors.post_list_for_shop(shop=shop, page=request.GET.get("page", 1))
@@ -152,7 +138,7 @@ def shop_post_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def user_profile(request: HttpRequest, handle: str) -> HttpResponse:
     """/@<handle>/: a person's profile: name, handle, bio, counts, Follow, their posts' grid."""
     person = selectors.user_get_by_handle(handle=handle)
@@ -265,7 +251,7 @@ def _comments_response(
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def comment_list(request: HttpRequest, post_id: int) -> HttpResponse:
     return _comments_response(request, post_id)
 

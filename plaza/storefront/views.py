@@ -2,8 +2,6 @@
 
 import re
 import unicodedata
-from collections.abc import Callable
-from functools import wraps
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -19,7 +17,7 @@ from plaza.catalog.selectors import (
     product_list_public,
     product_text,
 )
-from plaza.core.exceptions import NotFound
+from plaza.core.shortcuts import not_found_as_404
 from plaza.inventory.selectors import drop_for_product, stock_available_for_variants
 from plaza.storefront.picker import variant_picker_build
 from plaza.storefront.selectors import category_list_public, shop_list_public
@@ -28,22 +26,6 @@ PAGE_SIZE = 24
 HOME_PRODUCT_LIMIT = 12
 MAX_QUERY_LENGTH = 100
 _SHOP_SLUG_RE = re.compile(r"^[a-z0-9-]{1,60}$")
-
-
-def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Turn the selectors' NotFound into the 404 page. A NUL in a URL part is never a real
-    slug (and PostgreSQL refuses it in a query), so it is a 404 too."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if any("\x00" in str(value) for value in kwargs.values()):
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from None
-
-    return wrapper
 
 
 def _page(request: HttpRequest, products: QuerySet[Product]) -> Page:
@@ -77,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def shop_detail(request: HttpRequest, shop_slug: str) -> HttpResponse:
     shop = shop_get(slug=shop_slug)
     return render(
@@ -93,7 +75,7 @@ def shop_detail(request: HttpRequest, shop_slug: str) -> HttpResponse:
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def category_detail(request: HttpRequest, shop_slug: str, category_slug: str) -> HttpResponse:
     shop = shop_get(slug=shop_slug)
     category = category_get(shop=shop, slug=category_slug)
@@ -110,7 +92,7 @@ def category_detail(request: HttpRequest, shop_slug: str, category_slug: str) ->
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def product_detail(request: HttpRequest, shop_slug: str, slug: str) -> HttpResponse:
     product = product_get_public(shop_slug=shop_slug, slug=slug)
     available = stock_available_for_variants(variant_ids=[v.pk for v in product.variants.all()])
@@ -136,7 +118,7 @@ def product_detail(request: HttpRequest, shop_slug: str, slug: str) -> HttpRespo
 
 
 @require_safe
-@_not_found_as_404
+@not_found_as_404
 def search(request: HttpRequest) -> HttpResponse:
     q = _search_query(request.GET.get("q", ""))
     shop_slug = request.GET.get("shop", "").strip()
