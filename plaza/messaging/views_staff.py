@@ -554,25 +554,39 @@ def inbox_settings(request, membership):
     return _settings_page(request, membership, settings_form=form, status=422)
 
 
-@shop_staff_view(roles=CAN_CONFIGURE_INBOX)
-@require_POST
-def faq_save(request, membership, entry_id: int | None = None):
-    """Add an FAQ entry, or change one (``entry_id``)."""
-    prefix = f"faq-{entry_id}" if entry_id else "faq-new"
-    form = FaqEntryForm(request.POST, prefix=prefix)
+def _entry_save(request, membership, *, kind: str, pk, form_class, save, saved: str):
+    """Add or change (``pk``) one of the settings page's entries (an FAQ entry, a canned
+    reply); a bad one comes back on the page with its message, another shop's is the 404."""
+    prefix = f"{kind}-{pk}" if pk else f"{kind}-new"
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.faq_entry_save(shop=membership.shop, entry_id=entry_id, **form.cleaned_data)
+            save(shop=membership.shop, **form.cleaned_data)
         except NotFound:
             raise  # another shop's entry: the 404 page
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
-            messages.success(request, _("The FAQ entry is saved."))
-            return redirect(_settings_url(membership, "faq"))
-    if entry_id:
+            messages.success(request, saved)
+            return redirect(_settings_url(membership, kind))
+    if pk:
         return _settings_page(request, membership, bound={prefix: form}, status=422)
-    return _settings_page(request, membership, faq_form=form, status=422)
+    return _settings_page(request, membership, status=422, **{f"{kind}_form": form})
+
+
+@shop_staff_view(roles=CAN_CONFIGURE_INBOX)
+@require_POST
+def faq_save(request, membership, entry_id: int | None = None):
+    """Add an FAQ entry, or change one (``entry_id``)."""
+    return _entry_save(
+        request,
+        membership,
+        kind="faq",
+        pk=entry_id,
+        form_class=FaqEntryForm,
+        save=lambda **data: services.faq_entry_save(entry_id=entry_id, **data),
+        saved=_("The FAQ entry is saved."),
+    )
 
 
 @shop_staff_view(roles=CAN_CONFIGURE_INBOX)
@@ -587,21 +601,15 @@ def faq_delete(request, membership, entry_id: int):
 @require_POST
 def canned_save(request, membership, reply_id: int | None = None):
     """Add a canned reply, or change one (``reply_id``)."""
-    prefix = f"canned-{reply_id}" if reply_id else "canned-new"
-    form = CannedReplyForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            services.canned_reply_save(shop=membership.shop, reply_id=reply_id, **form.cleaned_data)
-        except NotFound:
-            raise  # another shop's entry: the 404 page
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The canned reply is saved."))
-            return redirect(_settings_url(membership, "canned"))
-    if reply_id:
-        return _settings_page(request, membership, bound={prefix: form}, status=422)
-    return _settings_page(request, membership, canned_form=form, status=422)
+    return _entry_save(
+        request,
+        membership,
+        kind="canned",
+        pk=reply_id,
+        form_class=CannedReplyForm,
+        save=lambda **data: services.canned_reply_save(reply_id=reply_id, **data),
+        saved=_("The canned reply is saved."),
+    )
 
 
 @shop_staff_view(roles=CAN_CONFIGURE_INBOX)
