@@ -265,9 +265,10 @@ def test_a_guest_buys_in_the_chat_while_staff_step_in_live(browser_page, kicks, 
     assert conversation.customer == order.buyer
     assert conversation.messages.filter(sender_kind=SenderKind.STAFF).count() == 1
 
-    # and: says the order is paid. The bot hears of payments through ``payment.captured``,
-    # which the one-form checkout publishes before it places the order (a sale captures at
-    # once), so the bot finds no order yet: reported to the bot's owner; strict once fixed.
+    # and: says the order is paid. The bot hears of payments through ``payment.captured``; the
+    # checkout page's card payment is captured before its order is placed, so the bot finds no
+    # order for it yet (seen here: no order has the payment when the event arrives). Reported
+    # to the bot's owner; this step passes on its own once the bot hears of it.
     try:
         expect(messages.locator(".ch-by-bot").last).to_contain_text(order.number, timeout=5_000)
     except AssertionError:
