@@ -9,7 +9,8 @@ a shop, the drop (one variant, 500 units), a warm-up product, a shipping method,
 buyer with a saved address, a saved test card and a logged-in session (no login requests).
 Plaza then runs under uvicorn with two worker processes on a loopback port, each with a psycopg
 connection pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise;
-2 x 16 stays well under PostgreSQL's default max_connections of 100), with Redis (a database of
+2 x 16 stays well under PostgreSQL's default max_connections of 100) and as many requests at once
+(``PLAZA_REQUESTS_AT_ONCE``, the pool size unless the environment says otherwise), with Redis (a database of
 its own, number 15, emptied first) when ``redis-cli ping`` answers on 127.0.0.1:6379. No Celery
 worker runs: with Redis the order e-mails queue there, as they would for a worker.
 
@@ -501,6 +502,8 @@ def main() -> None:
             if env.get("DB_POOL_MAX_SIZE")
             else f"no pool, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (default)')}"
         )
+        at_once = env.get("PLAZA_REQUESTS_AT_ONCE", env.get("DB_POOL_MAX_SIZE") or "0")
+        connections += f", PLAZA_REQUESTS_AT_ONCE={at_once}"
         backends = f"PostgreSQL {server_version(database_url)}" + (" + Redis" if redis else "")
         print(
             f"Preparing Plaza on {backends} (database {args.database}) in {folder} ...", flush=True
