@@ -221,6 +221,7 @@ def chat_message_create(request: HttpRequest, shop_slug: Path[Slug], payload: Ch
         extra["quick_reply"] = payload.quick_reply
     if payload.product is not None:
         extra["context_product"] = payload.product
+    services.message_text_check(text=payload.text, quick_reply=payload.quick_reply or "")
     conversation = services.conversation_open(
         shop=shop,
         channel=Channel.WEB,

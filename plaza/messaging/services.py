@@ -100,6 +100,12 @@ def _clean_message_text(text: str, *, allow_empty: bool = False) -> str:
     return text
 
 
+def message_text_check(*, text: str, has_attachment: bool = False, quick_reply: str = "") -> str:
+    """Refuse a customer's text as storing it would (empty, too long, binary), before anything
+    is written: a refused first message must not leave an empty conversation behind."""
+    return _clean_message_text(text, allow_empty=has_attachment or bool(quick_reply))
+
+
 def _preview(text: str, attachment: bool, payload: dict | None = None) -> str:
     text = " ".join(text.split())
     if not text and payload and isinstance(payload.get("product"), dict):

@@ -156,7 +156,13 @@ def chat_message_create(request: HttpRequest, shop_slug: str) -> HttpResponse:
     and stores nothing; the panel shows it and keeps the text."""
     shop = shop_get(slug=shop_slug)
     text = request.POST.get("text", "")
+    payload = _message_payload(request)
     try:
+        services.message_text_check(
+            text=text,
+            has_attachment="attachment" in request.FILES,
+            quick_reply=payload.get("quick_reply", ""),
+        )
         conversation = services.conversation_open(
             shop=shop,
             channel=Channel.WEB,
@@ -168,7 +174,7 @@ def chat_message_create(request: HttpRequest, shop_slug: str) -> HttpResponse:
             conversation=conversation,
             text=text,
             attachment=request.FILES.get("attachment"),
-            payload=_message_payload(request),
+            payload=payload,
             language=get_language(),
             rate_key=chat_rate_key(request),
         )

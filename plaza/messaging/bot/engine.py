@@ -288,11 +288,16 @@ def payment_link_read(token: str) -> tuple[Conversation, list[tuple[int, int]]]:
         data = signing.loads(str(token)[:4000], salt=PAY_LINK_SALT, max_age=max_age)
         lines = [(int(v), int(q)) for v, q in data["l"]]
     except signing.SignatureExpired:
-        raise ValidationError(
+        error = ValidationError(
             _("This payment link has expired. Ask in the chat for a new one."),
             field="token",
             code="expired",
-        ) from None
+        )
+        # Genuine but old: its shop is known, so the page can lead back to it.
+        old = signing.loads(str(token)[:4000], salt=PAY_LINK_SALT)
+        found = Conversation.objects.filter(pk=old.get("c")).select_related("shop").first()
+        error.shop = found.shop if found is not None else None
+        raise error from None
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise ValidationError(_("This payment link is not valid."), field="token") from None
     conversation = Conversation.objects.filter(pk=data.get("c")).first()

@@ -545,3 +545,12 @@ def test_the_bots_own_payment_links_open_and_refuse_as_they_should(client, shop,
     assert altered.status_code == 400
     assert expired.status_code == 410
     assert "Ask in the chat for a new one." in expired.content.decode()
+    assert reverse("storefront:shop", kwargs={"shop_slug": shop.slug}) in expired.content.decode()
+
+
+def test_a_refused_first_message_leaves_no_empty_conversation(client, shop):
+    # when: a guest's very first message is empty
+    response = client.post(send_url(shop), {"text": "   "}, **HTMX)
+    # then: refused, and the inbox has nothing new
+    assert response.status_code == 422
+    assert not Conversation.objects.filter(shop=shop).exists()
