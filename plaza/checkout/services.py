@@ -51,6 +51,7 @@ from plaza.checkout.models import (
     ShippingMethod,
 )
 from plaza.checkout.selectors import Quote, quote_build, quote_changes, reservation_owner
+from plaza.core import events
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
 from plaza.inventory.exceptions import DropLimitReached, InsufficientStock
@@ -769,6 +770,12 @@ def _place_orders(
     _release_unbought(checkout.buyer, bought)
     if used_drops:
         drop_ticket_done(drop_ids=[d.pk for d in used_drops], user=checkout.buyer)
+    for part in parts:
+        if part.payment is not None and part.payment.status == PaymentStatus.CAPTURED:
+            # A sale was captured before its order existed: those who act on a captured
+            # payment's orders (the paid message in a chat, ...) hear it again now that the
+            # order is there. Handlers are idempotent; the orders' own sees it paid already.
+            events.publish("payment.captured", payment_id=part.payment_id)
     _after_completion(checkout, parts)
     # The answer names the parts' orders: hand them over as if prefetched (no query again).
     cached = CheckoutPart.objects.filter(checkout=checkout).order_by("pk")

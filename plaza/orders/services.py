@@ -485,8 +485,10 @@ def _record_payment_failed(order: Order, payment_id: int) -> None:
 
 
 def on_payment_captured(*, payment_id: int, **_payload: Any) -> None:
-    """Handler of ``payment.captured``: the orders paid by this payment become paid."""
-    for order_id in Order.objects.filter(payment_id=payment_id).values_list("pk", flat=True):
+    """Handler of ``payment.captured``: the orders paid by this payment become paid (those that
+    are paid already are left alone: the event may come again)."""
+    unpaid = Order.objects.filter(payment_id=payment_id, paid_at__isnull=True)
+    for order_id in unpaid.values_list("pk", flat=True):
         order_mark_paid(order_id=order_id, payment_id=payment_id)
 
 

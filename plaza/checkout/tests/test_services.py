@@ -371,6 +371,28 @@ def test_buy_now_of_held_units_is_charged_in_one_step_and_the_order_is_paid(shop
     assert (level.allocated, level.reserved) == (1, 0)
 
 
+def test_those_who_hear_of_a_captured_sale_find_its_order_paid(
+    shopper, sneaker, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A sale is captured before its order exists: ``payment.captured`` comes again after."""
+    # given: a subscriber that looks for the orders of each captured payment
+    from plaza.core import events
+
+    seen = []
+
+    def heard(*, payment_id, **_payload):
+        seen.append(list(Order.objects.filter(payment_id=payment_id).values_list("status")))
+
+    monkeypatch.setitem(events._handlers, "payment.captured", [heard])
+    variant = first_variant(sneaker)
+    checkout_hold(buyer=shopper, lines=[(variant.pk, 1)])
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        buy_now(shopper, variant)
+    # then
+    assert seen[-1] == [(OrderStatus.PAID,)]
+
+
 def test_a_sale_whose_order_cannot_be_placed_is_refunded(shopper, sneaker, monkeypatch):
     # given: the shopper holds the unit, but the stock is gone when the order is placed
     from plaza.checkout import services
