@@ -247,7 +247,7 @@ def webhook_receive(*, connection: ChannelConnection, incomings: list[Incoming])
 def _claim(event_id: int) -> InboundEvent | None:
     """Take an event for processing once: the row lock keeps two workers from both doing it."""
     event = (
-        InboundEvent.objects.select_for_update(skip_locked=True)
+        InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk=event_id, processed_at__isnull=True)
         .select_related("connection", "connection__shop")
         .first()
@@ -616,7 +616,7 @@ def delivery_attempt(*, delivery_id: int) -> Attempt:
     failure schedules the next try (backoff); a final one marks the message failed."""
     with transaction.atomic():
         delivery = (
-            OutboundDelivery.objects.select_for_update(skip_locked=True)
+            OutboundDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
             .select_related("message", "message__conversation", "connection")
             .first()

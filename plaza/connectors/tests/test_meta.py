@@ -344,15 +344,37 @@ def test_concurrent_keyword_comments_get_one_private_reply_per_person_and_post(
     # given
     services.comment_trigger_save(connection=instagram, keywords="WANT", product_id=trail.pk)
     # when: 3 people each comment WANT 4 times, the 12 deliveries at the same instant
-    run_together(
+    results = run_together(
         12,
         lambda i: post_meta(Client(), instagram, _ig_comment(f"c{i}", user=f"igsid-{i % 3}")),
     )
-    # then: one private reply per person
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    # then: every event processed, and one private reply per person
+    assert not InboundEvent.objects.filter(processed_at__isnull=True).exists()
     assert PrivateReply.objects.count() == 3
     assert sorted(PrivateReply.objects.values_list("commenter_id", flat=True)) == [
         "igsid-0",
         "igsid-1",
         "igsid-2",
     ]
+    assert set(PrivateReply.objects.values_list("status", flat=True)) == {PrivateReplyStatus.SENT}
+    assert set(OutboundDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     assert len(recorder.sent(f"/{IG_ID}/messages")) == 3
+
+
+@requires_postgres
+def test_messages_from_many_people_at_once_are_each_answered(messenger, recorder, trail):
+    # when: 12 deliveries at the same instant, from 6 people, one of them delivered twice
+    results = run_together(
+        12,
+        lambda i: post_meta(
+            Client(), messenger, messenger_message("hello", mid=f"m_{i % 11}", sender=f"p-{i % 6}")
+        ),
+    )
+    # then: 11 messages stored once each, every one answered and sent
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert not InboundEvent.objects.filter(processed_at__isnull=True).exists()
+    assert Message.objects.filter(sender_kind=SenderKind.CUSTOMER).count() == 11
+    assert Conversation.objects.count() == 6
+    assert set(OutboundDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert len(_bot_sends(recorder)) == Message.objects.filter(sender_kind=SenderKind.BOT).count()
