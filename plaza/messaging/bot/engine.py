@@ -475,7 +475,7 @@ def _stale_choice(turn: Turn) -> None:
     turn.say(_("That choice no longer applies. Here is where we are:"))
     step = turn.state.get("step")
     if step == "variant" and (product := _product_get(turn, turn.state.get("product"))):
-        _buy(turn, product)
+        _offer_variants(turn, product)
     elif step == "quantity" and (variant := _variant_get(turn, turn.state.get("variant"))):
         _ask_quantity(turn, variant)
     elif step == "confirm":
@@ -940,12 +940,20 @@ def _order_status(turn: Turn) -> None:
 def _buy(turn: Turn, product: Product, *, variant_id: int | None = None) -> None:
     variants, available = _stock_of(product)
     in_stock = [v for v in variants if available.get(v.pk, 0) > 0]
+    # "I want it" right after asking about one size means that size.
+    offered = [
+        int(choice.partition(":")[2])
+        for choice in turn.state.get("choices") or []
+        if choice.startswith("variant:") and turn.state.get("product") == product.pk
+    ]
     turn.state.update({"product": product.pk, "address": {}})
     if not in_stock:
         turn.state.update({"step": None, "choices": []})
         turn.say(_("Sorry, %(product)s is sold out.") % {"product": _title(turn, product)})
         return
     named = [variant_id] if variant_id else variants_named(turn.text, _variant_rows(product))
+    if not named and len(offered) == 1:
+        named = offered
     named = [pk for pk in named if available.get(pk, 0) > 0]
     if len(named) == 1:
         _choose_variant(turn, named[0])
@@ -953,10 +961,20 @@ def _buy(turn: Turn, product: Product, *, variant_id: int | None = None) -> None
     if len(in_stock) == 1 and len(variants) == 1:
         _choose_variant(turn, in_stock[0].pk)
         return
+    _offer_variants(turn, product, in_stock=in_stock)
+
+
+def _offer_variants(turn: Turn, product: Product, *, in_stock: list | None = None) -> None:
+    """Ask which variant, with a button for each one in stock."""
+    if in_stock is None:
+        variants, available = _stock_of(product)
+        in_stock = [v for v in variants if available.get(v.pk, 0) > 0]
     quick = [_quick(_variant_label(v), f"variant:{v.pk}") for v in in_stock]
-    turn.state.update({"step": "variant", "choices": [q["payload"] for q in quick]})
+    turn.state.update(
+        {"step": "variant" if quick else None, "choices": [q["payload"] for q in quick]}
+    )
     turn.say(
-        _("Which one would you like?"),
+        _("Which one would you like?") if quick else _stock_phrase(_title(turn, product), 0),
         quick_replies=quick,
         product=product_card(
             shop=turn.shop, product_id=product.pk, language=turn.language, product=product

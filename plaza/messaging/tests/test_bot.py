@@ -310,3 +310,13 @@ def test_a_product_question_costs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(24):
         replies = say(guest_chat, "Is size 42 in stock?", context=trail.pk)
     assert "42 is in stock" in texts(replies)
+
+
+def test_i_want_it_after_asking_about_one_size_means_that_size(guest_chat, trail):
+    # given: the shopper asked about size 42 on the product's page
+    say(guest_chat, "Is size 42 in stock?", context=trail.pk)
+    # when
+    replies = say(guest_chat, "Great, I want it")
+    # then: no need to pick the size again
+    assert "42" in texts(replies) and "How many?" in texts(replies)
+    assert "qty:1" in quick_payloads(replies)
