@@ -663,8 +663,9 @@ def _answer(turn: Turn, intents: dict) -> bool:
     product = _product_get(turn, match.product_id) if match else None
     if product is not None:
         turn.state["product"] = product.pk
-    elif product_question or "buy" in intents:
-        # "Is size 42 in stock?" on a product's page, or after talking about one.
+    elif (product_question or "buy" in intents) and not {"recommend", "shipping"} & set(intents):
+        # "Is size 42 in stock?" on a product's page, or after talking about one (but "how
+        # much is shipping?" and "what do you recommend?" are not about that product).
         product = _product_get(turn, turn.state.get("product"))
     sku_variant = match.variant_id if match else None
     if product is not None and "buy" in intents and not {"price", "stock"} & set(intents):
@@ -679,7 +680,7 @@ def _answer(turn: Turn, intents: dict) -> bool:
     if faq is not None:
         turn.say(faq["answer"])
         return True
-    if product is None and {"price", "stock", "sizes", "colours"} & set(intents):
+    if product is None and product_question and not {"recommend", "shipping"} & set(intents):
         turn.say(_("Which product do you mean? Tell me its name, or pick one:"))
         _recommend(turn, intro=False)
         return True

@@ -95,7 +95,9 @@ STOPWORDS = frozenset(
 )
 WORD_MATCH = 0.8
 PRODUCT_MATCH = 0.5
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,7}(?:[.,]\d{1,2})?)(?![\w])")
+# Digits standing on their own among Latin letters; CJK characters around them count as a
+# boundary ("3000以下", "42码").
+_NUMBER = re.compile(r"(?<![0-9A-Za-z.])(\d{1,7}(?:[.,]\d{1,2})?)(?![0-9A-Za-z])")
 
 
 def similar(a: str, b: str, *, at_least: float = 0.0) -> float:

@@ -320,3 +320,31 @@ def test_i_want_it_after_asking_about_one_size_means_that_size(guest_chat, trail
     # then: no need to pick the size again
     assert "42" in texts(replies) and "How many?" in texts(replies)
     assert "qty:1" in quick_payloads(replies)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "推荐一下1000以下的鞋",
+        "1000円以下のおすすめはありますか？",
+        "recommend something under 1000",
+    ],
+)
+def test_a_budget_is_read_in_any_script_and_a_recommendation_is_not_a_stock_question(
+    shop, guest_chat, trail, text
+):
+    # given: the shopper talked about the (expensive) trail pro before
+    make_product(shop, title="Tsinelas Lite", price=50_000, stock=5)
+    say(guest_chat, "Is size 42 in stock?", context=trail.pk)
+    # when
+    replies = say(guest_chat, text)
+    # then: recommendations under the budget, not the trail pro's stock
+    assert "Tsinelas Lite" in texts(replies)
+    assert "Amihan" not in texts(replies)
+
+
+def test_a_shipping_question_after_a_product_is_about_shipping(shop, guest_chat, trail):
+    shipping_method_create(shop=shop, data={"name": "Standard", "price": 15_000})
+    say(guest_chat, "Is size 42 in stock?", context=trail.pk)
+    replies = say(guest_chat, "送料はいくらですか？")
+    assert "Standard" in texts(replies)
