@@ -1,8 +1,10 @@
 """Test support shared by every app's concurrency tests (imported only by tests)."""
 
+import json
 import os
 import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
@@ -76,3 +78,54 @@ def run_many(
 
     run_together(threads, loop, timeout=timeout)
     return results
+
+
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 (an ephemeral port, a thread of its own) that hands every GET
+    and POST to ``handle(request_handler)``: the recorders that stand in for outside APIs in
+    tests (Stripe, the messaging networks) are built on it, so the real client code runs."""
+
+    def __init__(self, handle: Callable[[BaseHTTPRequestHandler], None]):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                handle(self)
+
+            def do_POST(self) -> None:
+                handle(self)
+
+            def log_message(self, format, *args) -> None:  # keep test output quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @staticmethod
+    def send_json(
+        handler: BaseHTTPRequestHandler, status: int, body: dict, headers: dict | None = None
+    ) -> None:
+        data = json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test)

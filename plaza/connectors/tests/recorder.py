@@ -13,8 +13,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from plaza.core.testing import LoopbackServer
 
 
 @dataclass
@@ -34,36 +36,18 @@ class NetworkRecorder:
         self._lock = threading.Lock()
         self._scripts: list[tuple[str, int, dict, float]] = []
         self._counter = 0
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                recorder._handle(self)
-
-            def do_POST(self) -> None:
-                recorder._handle(self)
-
-            def log_message(self, format, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.http = LoopbackServer(self._handle)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.http.url
 
     def start(self) -> "NetworkRecorder":
-        self._thread.start()
+        self.http.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.stop()
 
     def script(self, path_part: str, *, status: int, body: dict, delay: float = 0.0) -> None:
         """Answer the next request whose path contains ``path_part`` like this."""
@@ -103,15 +87,7 @@ class NetworkRecorder:
 
     @staticmethod
     def _send(handler, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(data)))
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        LoopbackServer.send_json(handler, status, body, None)
 
     def _answer(self, request: Recorded, n: int) -> dict:
         if request.path.startswith("/bot"):

@@ -12,13 +12,14 @@ Behaviour follows Stripe's test payment methods: ``pm_card_visa`` is authorised,
 a slow answer that times out) for the next matching request.
 """
 
-import json
 import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+from plaza.core.testing import LoopbackServer
 
 
 @dataclass
@@ -50,38 +51,18 @@ class StripeRecorder:
         self._scripts: list[_Script] = []
         self._replies: dict[str, tuple[tuple, int, dict]] = {}
         self._counter = 0
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                recorder._handle(self)
-
-            def do_POST(self) -> None:
-                recorder._handle(self)
-
-            def log_message(self, format, *args) -> None:  # keep test output quiet
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    # --- control --------------------------------------------------------------------------
+        self.http = LoopbackServer(self._handle)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.http.url
 
     def start(self) -> "StripeRecorder":
-        self._thread.start()
+        self.http.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.stop()
 
     def script(
         self, method: str, path: str, *, status: int, body: dict | None = None, delay: float = 0.0
@@ -133,17 +114,8 @@ class StripeRecorder:
         self._send(handler, status, answer)
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(data)))
-            handler.send_header("Request-Id", "req_recorder")
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
+    def _send(handler, status: int, body: dict) -> None:
+        LoopbackServer.send_json(handler, status, body, {"Request-Id": "req_recorder"})
 
     def _answer_idempotently(self, request: Recorded) -> tuple[int, dict]:
         key = request.headers.get("idempotency-key", "")
