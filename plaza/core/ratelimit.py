@@ -10,10 +10,14 @@ import time
 from django.core.cache import cache
 
 
+def _clock() -> float:
+    return time.time()
+
+
 def rate_limit_hit(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit on ``key`` in the current window; False when the hit is over ``limit``.
     One round trip to the cache once the window's counter exists (``incr`` keeps its expiry)."""
-    window = int(time.time() // window_seconds)
+    window = int(_clock() // window_seconds)
     name = f"ratelimit:{key}:{window}"
     try:
         count = cache.incr(name)
