@@ -30,14 +30,19 @@ def _log_failure(future) -> None:
 
 _sender_loop: asyncio.AbstractEventLoop | None = None
 _sender_lock = threading.Lock()
+_sender_slots: asyncio.Semaphore | None = None
+# Sends in flight at once from the sender's loop: the layer's connection pool is bounded, and
+# a burst of messages must queue here rather than fail for want of a connection.
+SENDS_AT_ONCE = 8
 
 
 def _sender() -> asyncio.AbstractEventLoop:
     """A loop on a daemon thread of its own, for a process that serves no socket (a worker):
     its sends to the Redis layer then never hold up the request or task that made them."""
-    global _sender_loop
+    global _sender_loop, _sender_slots
     with _sender_lock:
         if _sender_loop is None or not _sender_loop.is_running():
+            _sender_slots = None  # a semaphore belongs to the loop it was made on
             loop = asyncio.new_event_loop()
             thread = threading.Thread(
                 target=loop.run_forever, name="plaza-live-sender", daemon=True
@@ -45,6 +50,14 @@ def _sender() -> asyncio.AbstractEventLoop:
             thread.start()
             _sender_loop = loop
         return _sender_loop
+
+
+async def _bounded(layer, group: str, message: dict) -> None:
+    global _sender_slots
+    if _sender_slots is None:  # created on the sender's loop, by its only thread
+        _sender_slots = asyncio.Semaphore(SENDS_AT_ONCE)
+    async with _sender_slots:
+        await layer.group_send(group, message)
 
 
 def group_send_soon(group: str, message: dict, *, layer=None) -> None:
@@ -61,7 +74,9 @@ def group_send_soon(group: str, message: dict, *, layer=None) -> None:
                 # connected here: nobody can be listening.
                 return
             loop = _sender()
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future = asyncio.run_coroutine_threadsafe(_bounded(layer, group, message), loop)
+        else:
+            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
         future.add_done_callback(_log_failure)
     except Exception:  # noqa: BLE001 - logged; the committing request must go on
         logger.exception("live: could not send to %s", group)
