@@ -370,3 +370,24 @@ def test_after_24_hours_staff_send_an_approved_template_on_whatsapp(
     body = _wa_sends(recorder)[-1].json
     assert body["type"] == "template"
     assert body["template"] == {"name": "order_update", "language": {"code": "en_US"}}
+
+
+def test_a_list_reply_is_a_quick_reply_for_the_bot(client, whatsapp, recorder, trail):
+    # given: four sizes, so the bot sent a list
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("I want the trail pro")]))
+    rows = _wa_sends(recorder)[-1].json["interactive"]["action"]["sections"][0]["rows"]
+    pick = next(row for row in rows if row["title"] == "42")
+    # when: the shopper picks 42 in the list
+    reply = {
+        "from": "16505551234",
+        "id": "wamid.list",
+        "timestamp": "1739321100",
+        "type": "interactive",
+        "interactive": {
+            "type": "list_reply",
+            "list_reply": {"id": pick["id"], "title": pick["title"], "description": ""},
+        },
+    }
+    post_meta(client, whatsapp, whatsapp_delivery([reply]))
+    # then
+    assert "How many?" in _wa_sends(recorder)[-1].json["interactive"]["body"]["text"]
