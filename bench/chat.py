@@ -48,7 +48,6 @@ import contextlib
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,12 +58,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg
-from psycopg import sql
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import HOST, bench_env, load, manage, raw_request, serve  # noqa: E402
+from bench.harness import (  # noqa: E402
+    HOST,
+    bench_env,
+    fresh_database,
+    load,
+    manage,
+    percentile,
+    raw_request,
+    redis_cli,
+    redis_database_url,
+    serve,
+    server_version,
+)
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DB = 14
@@ -192,45 +200,12 @@ _MESSAGE_LI = re.compile(r'class="ch-msg ch-(?:in|out) ch-by-(\w+)" id="ch-msg-(
 # --- the database and Redis of the run --------------------------------------------------------
 
 
-def fresh_database(name: str, admin_url: str) -> str:
-    """Drop and create `name` on the server of `admin_url`; its DATABASE_URL."""
-    if not name.startswith("plaza_bench"):
-        raise SystemExit(
-            f"refusing to drop {name!r}: the benchmark's database starts 'plaza_bench'"
-        )
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def _redis_cli(*args: str) -> str:
-    return subprocess.run(
-        ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    ).stdout.strip()
-
-
 def redis_url(disabled: bool) -> str:
     """The run's own Redis database, emptied, or "" when Redis does not answer (or is refused)."""
-    if disabled:
-        return ""
-    try:
-        if _redis_cli("ping") != "PONG":
-            return ""
-        _redis_cli("flushdb")
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return f"redis://{HOST}:6379/{REDIS_DB}"
-
-
-def server_version(database_url: str) -> str:
-    with psycopg.connect(database_url) as conn:
-        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    url = redis_database_url(REDIS_DB, disabled=disabled)
+    if url:
+        redis_cli(REDIS_DB, "flushdb")
+    return url
 
 
 def shell_json(script: str, env: dict[str, str]) -> dict:
@@ -333,14 +308,6 @@ class Chat:
     @property
     def per_second(self) -> float:
         return self.answered / self.seconds if self.seconds else 0.0
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
 @dataclass

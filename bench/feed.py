@@ -65,17 +65,24 @@ def main() -> None:
         manage("migrate", "--noinput", "-v0", env=env)
         manage("seed_demo", "--if-empty", env=env)
         posts = manage("shell", "-c", TOP_UP, env=env).strip().splitlines()[-1]
-        print(f"{posts} published posts; {args.workers} workers; "
-              f"{args.requests} requests per endpoint over {args.concurrency} connections")
+        print(
+            f"{posts} published posts; {args.workers} workers; "
+            f"{args.requests} requests per endpoint over {args.concurrency} connections"
+        )
         with serve(env=env, workers=args.workers) as base:
             feed_url = f"{base}/feed/?tab=for-you"
             # Warm up both endpoints (connections, caches, the first template render).
             load(feed_url, total=100, concurrency=4, seconds=20)
             load(f"{base}/livez", total=100, concurrency=4, seconds=20)
-            feed = load(feed_url, total=args.requests, concurrency=args.concurrency,
-                        seconds=args.seconds)
-            trivial = load(f"{base}/livez", total=args.requests, concurrency=args.concurrency,
-                           seconds=args.seconds)
+            feed = load(
+                feed_url, total=args.requests, concurrency=args.concurrency, seconds=args.seconds
+            )
+            trivial = load(
+                f"{base}/livez",
+                total=args.requests,
+                concurrency=args.concurrency,
+                seconds=args.seconds,
+            )
     print(feed.line("feed (20 posts)"))
     print(trivial.line("trivial /livez"))
     if feed.errors or trivial.errors:

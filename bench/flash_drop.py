@@ -39,9 +39,7 @@ import json
 import math
 import os
 import random
-import statistics
 import string
-import subprocess
 import sys
 import tempfile
 import threading
@@ -51,11 +49,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import HOST, bench_env, exchange, load, manage, raw_request, serve  # noqa: E402
+from bench.harness import (  # noqa: E402
+    HOST,
+    bench_env,
+    exchange,
+    fresh_database,
+    load,
+    manage,
+    percentile,
+    raw_request,
+    redis_cli,
+    redis_database_url,
+    serve,
+    server_version,
+)
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DB = 15
@@ -184,62 +194,22 @@ print(json.dumps({{
 # --- the database and Redis of the run --------------------------------------------------------
 
 
-def fresh_database(name: str, admin_url: str) -> str:
-    """Drop and create `name` on the server of `admin_url`; its DATABASE_URL."""
-    if not name.startswith("plaza_bench"):
-        raise SystemExit(
-            f"refusing to drop {name!r}: the benchmark's database starts 'plaza_bench'"
-        )
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
 def redis_url(disabled: bool) -> str:
-    if disabled:
-        return ""
-    try:
-        answer = subprocess.run(
-            ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), "ping"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return f"redis://{HOST}:6379/{REDIS_DB}" if answer == "PONG" else ""
+    return redis_database_url(REDIS_DB, disabled=disabled)
 
 
 def redis_flush(url: str) -> None:
     """Empty the benchmark's own Redis database (sessions, sold-out flags, queued mails)."""
     if url:
-        subprocess.run(
-            ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), "flushdb"],
-            capture_output=True,
-            check=True,
-            timeout=30,
-        )
+        redis_cli(REDIS_DB, "flushdb")
 
 
 def redis_queued(url: str, queue: str = "celery") -> int | None:
     """Messages waiting in a Celery queue of the benchmark's Redis database (no worker runs)."""
     if not url:
         return None
-    answer = subprocess.run(
-        ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(REDIS_DB), "llen", queue],
-        capture_output=True,
-        text=True,
-        timeout=10,
-    ).stdout.strip()
+    answer = redis_cli(REDIS_DB, "llen", queue, timeout=10)
     return int(answer) if answer.isdigit() else None
-
-
-def server_version(database_url: str) -> str:
-    with psycopg.connect(database_url) as conn:
-        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
 
 
 def database_counters(database_url: str) -> Counter:
@@ -285,14 +255,6 @@ class Drop:
     @property
     def orders_per_s(self) -> float:
         return self.orders / self.selling_seconds if self.selling_seconds else 0.0
-
-
-def percentile(values: list[float], p: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def csrf_token() -> str:

@@ -241,3 +241,58 @@ def bench_env(var_dir: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (1 to 99) of ``values``; NaN for none."""
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def fresh_database(name: str, admin_url: str) -> str:
+    """Drop and create ``name`` on the server of ``admin_url``; its DATABASE_URL. Only a
+    benchmark's own database (``plaza_bench…``) is ever dropped."""
+    import psycopg
+    from psycopg import sql
+
+    if not name.startswith("plaza_bench"):
+        raise SystemExit(
+            f"refusing to drop {name!r}: the benchmark's database starts 'plaza_bench'"
+        )
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def server_version(database_url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def redis_cli(db: int, *args: str, timeout: float = 30) -> str:
+    """``redis-cli`` on the loopback server's database ``db``; its answer."""
+    return subprocess.run(
+        ["redis-cli", "-h", HOST, "-p", "6379", "-n", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    ).stdout.strip()
+
+
+def redis_database_url(db: int, *, disabled: bool = False) -> str:
+    """The URL of the loopback Redis's database ``db``, or "" when Redis does not answer."""
+    if disabled:
+        return ""
+    try:
+        answer = redis_cli(db, "ping", timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return f"redis://{HOST}:6379/{db}" if answer == "PONG" else ""
