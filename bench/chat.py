@@ -71,6 +71,7 @@ from bench.harness import (  # noqa: E402
     redis_cli,
     redis_database_url,
     serve,
+    serve_people,
     server_version,
 )
 
@@ -460,38 +461,19 @@ async def _drive(
     endpoint: Endpoint, people: list[Shopper], *, concurrency: int, seconds: float, limit: int
 ) -> Chat:
     chat = Chat()
-    queue = list(reversed(people))
-    deadline = time.monotonic() + seconds
 
-    async def client() -> None:
-        conn = None
-        while queue and time.monotonic() < deadline:
-            shopper = queue.pop()
-            try:
-                if conn is None:
-                    conn = await asyncio.open_connection(HOST, endpoint.port)
-                await asyncio.wait_for(
-                    _converse(conn, endpoint, shopper, chat, limit),
-                    timeout=max(deadline - time.monotonic(), 0) + 30,
-                )
-            except (
-                OSError,
-                ConnectionError,
-                asyncio.IncompleteReadError,
-                ValueError,
-                TimeoutError,
-            ) as exc:
-                chat.errors[type(exc).__name__] += 1
-                if conn is not None:
-                    conn[1].close()
-                conn = None
-            chat.shoppers_done += 1
-        if conn is not None:
-            conn[1].close()
+    def done() -> None:
+        chat.shoppers_done += 1
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
-    chat.seconds = time.perf_counter() - started
+    chat.seconds = await serve_people(
+        people,
+        lambda conn, shopper: _converse(conn, endpoint, shopper, chat, limit),
+        port=endpoint.port,
+        concurrency=concurrency,
+        seconds=seconds,
+        errors=chat.errors,
+        done=done,
+    )
     return chat
 
 

@@ -64,6 +64,7 @@ from bench.harness import (  # noqa: E402
     redis_cli,
     redis_database_url,
     serve,
+    serve_people,
     server_version,
 )
 
@@ -352,38 +353,20 @@ async def _drive(
     assert base.startswith(f"http://{HOST}:"), "benchmarks talk to loopback only"
     port = int(base.rsplit(":", 1)[1])
     drop = Drop()
-    queue = list(reversed(people))
-    deadline = time.monotonic() + seconds
 
-    async def client() -> None:
-        conn = None
-        while queue and time.monotonic() < deadline:
-            person = queue.pop()
-            try:
-                if conn is None:
-                    conn = await asyncio.open_connection(HOST, port)
-                await asyncio.wait_for(
-                    _buy(conn, port, variant_id, person, drop, label),
-                    timeout=max(deadline - time.monotonic(), 0) + 30,
-                )
-            except (
-                OSError,
-                ConnectionError,
-                asyncio.IncompleteReadError,
-                ValueError,
-                TimeoutError,
-            ) as exc:
-                drop.errors[type(exc).__name__] += 1
-                if conn is not None:
-                    conn[1].close()
-                conn = None
-            drop.buyers_done += 1
-        if conn is not None:
-            conn[1].close()
+    def done() -> None:
+        drop.buyers_done += 1
 
     drop.started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
-    drop.seconds = time.perf_counter() - drop.started
+    drop.seconds = await serve_people(
+        people,
+        lambda conn, person: _buy(conn, port, variant_id, person, drop, label),
+        port=port,
+        concurrency=concurrency,
+        seconds=seconds,
+        errors=drop.errors,
+        done=done,
+    )
     return drop
 
 

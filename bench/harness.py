@@ -296,3 +296,50 @@ def redis_database_url(db: int, *, disabled: bool = False) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return f"redis://{HOST}:6379/{db}" if answer == "PONG" else ""
+
+
+async def serve_people(
+    people: list,
+    visit,
+    *,
+    port: int,
+    concurrency: int,
+    seconds: float,
+    errors: Counter,
+    done=lambda: None,
+) -> float:
+    """Let ``concurrency`` clients take ``people`` in order, each over a keep-alive connection to
+    the loopback ``port``: ``await visit(conn, person)`` for each, until the people or the
+    ``seconds`` run out. A failed visit counts its exception's name in ``errors`` and opens a
+    new connection; ``done()`` is called after every person. Returns the seconds it took."""
+    queue = list(reversed(people))
+    deadline = time.monotonic() + seconds
+
+    async def client() -> None:
+        conn = None
+        while queue and time.monotonic() < deadline:
+            person = queue.pop()
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection(HOST, port)
+                await asyncio.wait_for(
+                    visit(conn, person), timeout=max(deadline - time.monotonic(), 0) + 30
+                )
+            except (
+                OSError,
+                ConnectionError,
+                asyncio.IncompleteReadError,
+                ValueError,
+                TimeoutError,
+            ) as exc:
+                errors[type(exc).__name__] += 1
+                if conn is not None:
+                    conn[1].close()
+                conn = None
+            done()
+        if conn is not None:
+            conn[1].close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return time.perf_counter() - started
