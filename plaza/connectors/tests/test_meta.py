@@ -378,3 +378,20 @@ def test_messages_from_many_people_at_once_are_each_answered(messenger, recorder
     assert Conversation.objects.count() == 6
     assert set(OutboundDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     assert len(_bot_sends(recorder)) == Message.objects.filter(sender_kind=SenderKind.BOT).count()
+
+
+def test_processed_events_are_pruned_after_30_days(client, messenger, recorder):
+    # given: two processed events, one of them old, and one never processed
+    post_meta(client, messenger, messenger_message("hi", mid="m_old"))
+    post_meta(client, messenger, messenger_message("hi again", mid="m_new"))
+    InboundEvent.objects.create(
+        channel="messenger", event_id="m_stuck", connection=messenger, kind="message", payload={}
+    )
+    long_ago = timezone.now() - timedelta(days=31)
+    InboundEvent.objects.filter(event_id__in=["m_old", "m_stuck"]).update(received_at=long_ago)
+    # when
+    deleted = services.inbound_events_prune()
+    # then: only the old processed one goes; its message stays in the conversation
+    assert deleted == 1
+    assert sorted(InboundEvent.objects.values_list("event_id", flat=True)) == ["m_new", "m_stuck"]
+    assert Message.objects.filter(external_id="m_old").exists()
