@@ -9,6 +9,18 @@ from config.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request in French (the locale middleware
+    activates its language and leaves it active in the thread) must not leak into the next
+    test of the same worker."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
