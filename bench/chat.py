@@ -63,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import (  # noqa: E402
     HOST,
     bench_env,
+    database_pool,
     fresh_database,
     load,
     manage,
@@ -623,22 +624,8 @@ def main() -> None:
     database_url = fresh_database(args.database, args.admin_url)
     redis = redis_url(args.no_redis)
     with tempfile.TemporaryDirectory(prefix="plaza-bench-chat-") as folder:
-        pool_size = os.environ.get("DB_POOL_MAX_SIZE", str(POOL_MAX_SIZE))
         env = bench_env(Path(folder), DATABASE_URL=database_url, REDIS_URL=redis)
-        if pool_size and pool_size != "0":
-            env["DB_POOL_MAX_SIZE"] = pool_size
-            if int(pool_size) * args.workers > 80:
-                raise SystemExit(
-                    f"DB_POOL_MAX_SIZE={pool_size} x {args.workers} workers is too close to "
-                    "PostgreSQL's max_connections (100)"
-                )
-        else:
-            env.pop("DB_POOL_MAX_SIZE", None)
-        connections = (
-            f"DB_POOL_MAX_SIZE={env['DB_POOL_MAX_SIZE']} per worker"
-            if env.get("DB_POOL_MAX_SIZE")
-            else f"no pool, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (default)')}"
-        )
+        connections = database_pool(env, workers=args.workers, default_size=POOL_MAX_SIZE)
         backends = f"PostgreSQL {server_version(database_url)}" + (" + Redis" if redis else "")
         print(
             f"Preparing Plaza on {backends} (database {args.database}) in {folder} ...", flush=True

@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import (  # noqa: E402
     HOST,
     bench_env,
+    database_pool,
     exchange,
     fresh_database,
     load,
@@ -431,22 +432,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="plaza-bench-drop-") as folder:
         # A pool per worker process, shared by its request threads (the app's setting for load);
         # the environment may say otherwise, and "0" or "" runs without a pool.
-        pool_size = os.environ.get("DB_POOL_MAX_SIZE", str(POOL_MAX_SIZE))
         env = bench_env(Path(folder), DATABASE_URL=database_url, REDIS_URL=redis)
-        if pool_size and pool_size != "0":
-            env["DB_POOL_MAX_SIZE"] = pool_size
-            if int(pool_size) * args.workers > 80:
-                raise SystemExit(
-                    f"DB_POOL_MAX_SIZE={pool_size} x {args.workers} workers is too close to "
-                    "PostgreSQL's max_connections (100)"
-                )
-        else:
-            env.pop("DB_POOL_MAX_SIZE", None)
-        connections = (
-            f"DB_POOL_MAX_SIZE={env['DB_POOL_MAX_SIZE']} per worker"
-            if env.get("DB_POOL_MAX_SIZE")
-            else f"no pool, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (default)')}"
-        )
+        connections = database_pool(env, workers=args.workers, default_size=POOL_MAX_SIZE)
         at_once = env.get("PLAZA_REQUESTS_AT_ONCE", env.get("DB_POOL_MAX_SIZE") or "0")
         connections += f", PLAZA_REQUESTS_AT_ONCE={at_once}"
         backends = f"PostgreSQL {server_version(database_url)}" + (" + Redis" if redis else "")

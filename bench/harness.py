@@ -343,3 +343,20 @@ async def serve_people(
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(concurrency)))
     return time.perf_counter() - started
+
+
+def database_pool(env: dict[str, str], *, workers: int, default_size: int) -> str:
+    """Give each worker process a pool of ``DB_POOL_MAX_SIZE`` connections (the environment's,
+    else ``default_size``; "0" or "" for none), refusing sizes too close to PostgreSQL's 100
+    connections. Returns how the run connects, for its report."""
+    pool_size = os.environ.get("DB_POOL_MAX_SIZE", str(default_size))
+    if pool_size and pool_size != "0":
+        env["DB_POOL_MAX_SIZE"] = pool_size
+        if int(pool_size) * workers > 80:
+            raise SystemExit(
+                f"DB_POOL_MAX_SIZE={pool_size} x {workers} workers is too close to "
+                "PostgreSQL's max_connections (100)"
+            )
+        return f"DB_POOL_MAX_SIZE={pool_size} per worker"
+    env.pop("DB_POOL_MAX_SIZE", None)
+    return f"no pool, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (default)')}"

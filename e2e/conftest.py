@@ -67,6 +67,28 @@ def chromium_browser():
         browser.close()
 
 
+def watch_for_problems(page, problems: list[str]) -> None:
+    """Collect on ``page`` what a user would see break: JavaScript errors, and /static/ files
+    (CSS, htmx, Alpine) that answer an error or fail to load."""
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status} for {response.url}")
+            if response.status >= 400 and "/static/" in response.url
+            else None
+        ),
+    )
+    page.on(
+        "requestfailed",
+        lambda request: (
+            problems.append(f"failed to load {request.url}: {request.failure}")
+            if "/static/" in request.url
+            else None
+        ),
+    )
+
+
 @pytest.fixture
 def page(chromium_browser, live_server):
     """A phone-sized page in a fresh context, with the live server as base URL.
@@ -85,23 +107,7 @@ def page(chromium_browser, live_server):
     context.set_default_timeout(15_000)
     page = context.new_page()
     problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            problems.append(f"{response.status} for {response.url}")
-            if response.status >= 400 and "/static/" in response.url
-            else None
-        ),
-    )
-    page.on(
-        "requestfailed",
-        lambda request: (
-            problems.append(f"failed to load {request.url}: {request.failure}")
-            if "/static/" in request.url
-            else None
-        ),
-    )
+    watch_for_problems(page, problems)
     yield page
     context.close()
     if problems:

@@ -20,6 +20,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from e2e.conftest import watch_for_problems
 from plaza.accounts.services import shop_create
 from plaza.accounts.tests.factories import UserFactory
 from plaza.checkout.services import shipping_method_create
@@ -104,15 +105,7 @@ def browser_page(chromium_browser, asgi_server):
                 [{"name": name, "value": client.cookies[name].value, "url": asgi_server}]
             )
         page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-        page.on(
-            "response",
-            lambda r: (
-                problems.append(f"{r.status} for {r.url}")
-                if r.status >= 400 and "/static/" in r.url
-                else None
-            ),
-        )
+        watch_for_problems(page, problems)
         return page
 
     yield open_page

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from playwright.sync_api import expect
 
-from e2e.conftest import photo_png
+from e2e.conftest import photo_png, watch_for_problems
 from plaza.accounts.services import shop_create
 from plaza.accounts.tests.factories import UserFactory
 from plaza.checkout import live
@@ -83,15 +83,7 @@ def phone(chromium_browser, asgi_server):
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-        page.on(
-            "response",
-            lambda r: (
-                problems.append(f"{r.status} for {r.url}")
-                if r.status >= 400 and "/static/" in r.url
-                else None
-            ),
-        )
+        watch_for_problems(page, problems)
         return page
 
     yield open_phone
