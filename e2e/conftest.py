@@ -12,10 +12,15 @@ import functools
 import io
 import os
 import shutil
+import socket
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # test itself (building state through services) are still synchronous and safe.
@@ -269,3 +274,85 @@ def screenshot():
         return path
 
     return take
+
+
+# --- the ASGI server (HTTP and WebSockets), for the journeys that need live updates -------
+
+# ms: generous, for a loaded 2-core machine
+ASGI_PAGE_TIMEOUT = 20_000
+
+
+@pytest.fixture
+def in_memory_channel_layer(settings):
+    """The embedded default's channel layer, whatever the environment says (CI sets REDIS_URL):
+    the server runs in this process, and tests can count the sockets in its groups."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, in_memory_channel_layer, settings):
+    """The ASGI application on a free port, served by uvicorn in a thread: its base URL. The
+    bot's payment links point at it."""
+    import uvicorn
+
+    from config.asgi import application
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(application, lifespan="off", log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    settings.SITE_URL = f"http://127.0.0.1:{port}"  # links in messages point here
+    yield settings.SITE_URL
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser, asgi_server):
+    """browser_page(phone=True, user=None) opens a page on the ASGI server in a fresh context
+    (a phone, or a laptop), logged in as ``user`` when given. A JavaScript error or a failed
+    /static/ load fails the test."""
+    contexts, problems = [], []
+
+    def open_page(*, phone: bool = True, user=None):
+        size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 860}
+        context = chromium_browser.new_context(
+            base_url=asgi_server,
+            viewport=size,
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+            has_touch=phone,
+            locale="en-US",
+        )
+        context.set_default_timeout(ASGI_PAGE_TIMEOUT)
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            name = django_settings.SESSION_COOKIE_NAME
+            context.add_cookies(
+                [{"name": name, "value": client.cookies[name].value, "url": asgi_server}]
+            )
+        page = context.new_page()
+        watch_for_problems(page, problems)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    if problems:
+        pytest.fail("The browser reported problems:\n" + "\n".join(problems))

@@ -15,17 +15,11 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e import test_live_stock
 from plaza.accounts.models import StaffRole
 from plaza.accounts.services import invitation_accept, shop_create, staff_invite
 from plaza.accounts.tests.factories import UserFactory
 from plaza.messaging import services
 from plaza.messaging.models import Conversation
-
-# The ASGI server (HTTP and WebSockets) of the live stock journey, and its phones.
-asgi_server = test_live_stock.asgi_server
-in_memory_channel_layer = test_live_stock.in_memory_channel_layer
-phone = test_live_stock.phone
 
 
 @pytest.fixture
@@ -245,7 +239,7 @@ def _wait_for_group(group: str) -> None:
 
 
 def test_a_customer_message_appears_in_the_open_conversation_and_the_list_without_reloading(
-    phone, asgi_server, mara, inbox
+    browser_page, mara, inbox
 ):
     """Served by the ASGI application: the conversation's socket brings the new message, the
     inbox's socket refreshes the list."""
@@ -256,18 +250,7 @@ def test_a_customer_message_appears_in_the_open_conversation_and_the_list_withou
     from plaza.messaging import live
 
     shop, conversation = inbox
-    page = phone()
-    client = Client()
-    client.force_login(mara)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": asgi_server,
-            }
-        ]
-    )
+    page = browser_page(user=mara)
     page.goto(f"/backoffice/{shop.slug}/inbox/{conversation.pk}/")
     expect(page.get_by_role("heading", name="Ana Reyes")).to_be_visible()
     _wait_for_group(live.conversation_group(conversation.pk))

@@ -7,8 +7,6 @@ live-server test case needs, is not installed; so this journey serves the real A
 (config.asgi: HTTP and WebSockets in one process, as `make run` does) with uvicorn in a thread.
 """
 
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from playwright.sync_api import expect
 
-from e2e.conftest import photo_png, watch_for_problems
+from e2e.conftest import photo_png
 from plaza.accounts.services import shop_create
 from plaza.accounts.tests.factories import UserFactory
 from plaza.checkout import live
@@ -26,71 +24,6 @@ from plaza.checkout.tests.factories import buy_now
 from plaza.social.services import TagInput, post_create, post_publish
 
 WITHIN = 1_000  # ms: the issue's "within one second of the change"
-
-
-@pytest.fixture
-def in_memory_channel_layer(settings):
-    """The embedded default's channel layer, whatever the environment says (CI sets REDIS_URL):
-    the server runs in this process, and the test counts the sockets in its groups."""
-    from channels.layers import channel_layers
-
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
-@pytest.fixture
-def asgi_server(transactional_db, in_memory_channel_layer):
-    """The ASGI application on a free port, served by uvicorn in a thread: its base URL."""
-    import uvicorn
-
-    from config.asgi import application
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(application, lifespan="off", log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
-
-
-@pytest.fixture
-def phone(chromium_browser, asgi_server):
-    """phone() opens a phone-sized page on the ASGI server in a fresh context; a JavaScript
-    error or a failed /static/ load fails the test."""
-    contexts, problems = [], []
-
-    def open_phone():
-        context = chromium_browser.new_context(
-            base_url=asgi_server,
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="en-US",
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        watch_for_problems(page, problems)
-        return page
-
-    yield open_phone
-    for context in contexts:
-        context.close()
-    if problems:
-        pytest.fail("The browser reported problems:\n" + "\n".join(problems))
 
 
 @pytest.fixture
@@ -142,17 +75,17 @@ def _buy_in_another_thread(variant) -> None:
 
 
 def test_two_phones_read_sold_out_within_a_second_when_the_last_unit_is_bought(
-    phone, last_pair, screenshot
+    browser_page, last_pair, screenshot
 ):
     court, post = last_pair["court"], last_pair["post"]
     # given: one phone on the product page, the other on the feed with the product's sheet open
-    on_page = phone()
+    on_page = browser_page()
     on_page.goto(f"/s/kicks/p/{court.slug}/")
     page_stock = on_page.locator(".sf-offer-status .sf-stock").first
     expect(page_stock).to_have_text("Only 1 left")
     expect(on_page.get_by_role("button", name="Buy now")).to_be_enabled()
 
-    on_feed = phone()
+    on_feed = browser_page()
     on_feed.goto("/feed/")
     on_feed.locator(f"#post-{post.pk}").get_by_role("link", name="Court Classic").first.click()
     sheet = on_feed.locator("#sc-sheet-body")
