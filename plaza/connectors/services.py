@@ -52,6 +52,7 @@ from plaza.messaging.services import (
     message_receive,
     message_sent,
     message_status_update,
+    order_paid_tell,
     outgoing_record,
     product_offer_send,
 )
@@ -494,7 +495,6 @@ def pre_checkout_answer(*, connection: ChannelConnection, incoming: Incoming) ->
 def _on_payment(connection: ChannelConnection, incoming: Incoming) -> None:
     """Telegram's successful_payment, the only point where the order is paid: record the
     payment, place the paid order from the chat's hold, and say so in the chat."""
-    from plaza.messaging.services import bot_message_send
     from plaza.orders.services import order_place
     from plaza.payments.services import payment_record_external
 
@@ -544,22 +544,7 @@ def _on_payment(connection: ChannelConnection, incoming: Incoming) -> None:
         reservation_owner=f"chat:{conversation.pk}",
         payment=payment,
     )
-    language = conversation.language or "en"
-    from django.utils import translation
-
-    from plaza.core.money import format_money
-
-    with translation.override(language):
-        text = _(
-            "Paid! Order %(number)s: %(total)s. I will tell you here when it ships. Thank you!"
-        ) % {
-            "number": order.number,
-            "total": format_money(order.total, order.currency, language),
-        }
-    state = dict(conversation.bot_state or {})
-    state.update({"step": None, "choices": []})
-    Conversation.objects.filter(pk=conversation.pk).update(bot_state=state)
-    bot_message_send(conversation=conversation, text=text)
+    order_paid_tell(conversation=conversation, order=order)
 
 
 # --- outbound ------------------------------------------------------------------------

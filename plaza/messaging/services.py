@@ -1199,3 +1199,10 @@ def cart_offer_send(*, conversation: Conversation, lines: list[tuple[int, int]])
     from plaza.messaging.bot.engine import bot_cart_offer
 
     return bot_cart_offer(conversation=conversation, lines=lines)
+
+
+def order_paid_tell(*, conversation: Conversation, order) -> Message | None:
+    """The bot tells the conversation its order is paid (a payment taken on a network)."""
+    from plaza.messaging.bot.engine import bot_order_paid
+
+    return bot_order_paid(conversation=conversation, order=order)

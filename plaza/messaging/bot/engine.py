@@ -225,10 +225,31 @@ def bot_offer_post(*, conversation: Conversation, post) -> Message:
     return bot_message_send(conversation=conversation, text=text)
 
 
+def bot_order_paid(*, conversation: Conversation, order) -> Message | None:
+    """Tell the conversation its order is paid, and close the checkout in progress. None when
+    the channel's window no longer lets the bot write."""
+    from plaza.messaging.services import bot_message_send
+
+    language = conversation.language if conversation.language in LANGUAGES else "en"
+    with translation.override(language):
+        text = _(
+            "Thank you! Order %(number)s is paid: %(total)s. I will tell you here when it ships."
+        ) % {
+            "number": order.number,
+            "total": format_money(order.total, order.currency, language),
+        }
+    state = dict(conversation.bot_state or {})
+    state.update({"step": None, "choices": []})
+    Conversation.objects.filter(pk=conversation.pk).update(bot_state=state)
+    try:
+        return bot_message_send(conversation=conversation, text=text)
+    except WindowClosed:
+        return None
+
+
 def bot_payment_captured(*, payment_id: int) -> None:
     """A payment was captured: a conversation that sent its customer a payment link for this
     shop hears that the order is paid."""
-    from plaza.messaging.services import bot_message_send
     from plaza.orders.models import Order
 
     orders = Order.objects.filter(payment_id=payment_id, buyer__isnull=False).select_related(
@@ -239,22 +260,7 @@ def bot_payment_captured(*, payment_id: int) -> None:
             shop=order.shop, customer=order.buyer, bot_state__step="link"
         )
         for conversation in waiting:
-            language = conversation.language if conversation.language in LANGUAGES else "en"
-            with translation.override(language):
-                text = _(
-                    "Thank you! Order %(number)s is paid: %(total)s. I will tell you here "
-                    "when it ships."
-                ) % {
-                    "number": order.number,
-                    "total": format_money(order.total, order.currency, language),
-                }
-            state = dict(conversation.bot_state or {})
-            state.update({"step": None, "choices": []})
-            Conversation.objects.filter(pk=conversation.pk).update(bot_state=state)
-            try:
-                bot_message_send(conversation=conversation, text=text)
-            except WindowClosed:
-                continue
+            bot_order_paid(conversation=conversation, order=order)
 
 
 def payment_link_make(
