@@ -313,13 +313,6 @@ def payment_link_read(token: str) -> tuple[Conversation, list[tuple[int, int]]]:
     return conversation, lines
 
 
-def payment_link_open(token: str) -> tuple[Conversation, int, int]:
-    """A one-item payment link: (conversation, variant id, quantity); see payment_link_read."""
-    conversation, lines = payment_link_read(token)
-    variant_id, quantity = lines[0]
-    return conversation, variant_id, quantity
-
-
 def bot_cart_offer(*, conversation: Conversation, lines: list[tuple[int, int]]) -> list[Message]:
     """A cart sent from the network's catalog (WhatsApp): hold its units and answer with its
     total and a payment link, or say which items cannot be had."""

@@ -10,7 +10,7 @@ from plaza.catalog.tests.factories import make_product
 from plaza.checkout.services import shipping_method_create
 from plaza.inventory.selectors import stock_available_for_variants
 from plaza.messaging import services
-from plaza.messaging.bot.engine import payment_link_open
+from plaza.messaging.bot.engine import payment_link_read
 from plaza.messaging.models import Channel, ConversationStatus
 from plaza.orders.models import Order, OrderStatus
 from plaza.orders.tests.factories import ADDRESS
@@ -103,7 +103,8 @@ def test_a_guest_buys_in_the_chat_and_gets_a_payment_link_that_holds_the_units(g
     # then
     link = replies[-1].payload["pay_url"]
     assert stock_available_for_variants(variant_ids=[size_42.pk])[size_42.pk] == 3
-    conversation, variant_id, quantity = payment_link_open(link.rstrip("/").rsplit("/", 1)[-1])
+    conversation, lines = payment_link_read(link.rstrip("/").rsplit("/", 1)[-1])
+    ((variant_id, quantity),) = lines
     assert (conversation.pk, variant_id, quantity) == (guest_chat.pk, size_42.pk, 2)
     # opening the link gives the chat's hold back: the checkout page holds for the payer
     assert stock_available_for_variants(variant_ids=[size_42.pk])[size_42.pk] == 5
@@ -113,13 +114,13 @@ def test_an_altered_or_expired_payment_link_is_refused(guest_chat, trail, settin
     from plaza.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="not valid"):
-        payment_link_open("nonsense")
+        payment_link_read("nonsense")
     settings.PLAZA_PAYMENT_LINK_SECONDS = -1
     say(guest_chat, "I want the trail pro size 42")
     replies = say(guest_chat, "1")
     token = replies[-1].payload["pay_url"].rstrip("/").rsplit("/", 1)[-1]
     with pytest.raises(ValidationError, match="expired"):
-        payment_link_open(token)
+        payment_link_read(token)
 
 
 @pytest.fixture
