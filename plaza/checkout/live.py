@@ -11,9 +11,15 @@ Stock is public, so anonymous visitors may subscribe. The channel layer carries 
 each socket renders the labels in its own page's language.
 
 The sender is ``stock_changed_broadcast``, subscribed to the inventory's ``stock.changed`` event
-in ``CheckoutConfig.ready()``: it runs after the stock transaction commits, costs two queries
-per event (not per variant) and one ``group_send`` per product, and never raises: a broken
-channel layer must not break a checkout.
+in ``CheckoutConfig.ready()``: it runs after the stock transaction commits and only notes the
+changed variants; a timer thread of the process then reads their stock (two queries for any
+number of variants) and sends one ``group_send`` per product. The changes a process hears
+within ``BROADCAST_EVERY`` seconds are coalesced into one such send: during a drop, hundreds
+of holds a second cost a few reads a second, and the request that made a change never waits
+for the read or the channel layer. A page hears the latest stock within ``BROADCAST_EVERY``
+plus the read, well within a second. Nothing is read when nobody can be listening (the
+in-memory layer of a process without sockets), and nothing here ever raises: a broken channel
+layer must not break a checkout.
 
 Each message carries the time its stock was read (taken before the query), and a socket drops
 a message older than the last one it sent for that product: two processes (or two sends of
@@ -22,6 +28,7 @@ one process) that overtake each other can never leave a page showing the older s
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from urllib.parse import parse_qs
@@ -30,11 +37,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from plaza.catalog.models import ProductStatus, Variant
-from plaza.core.live import group_send_soon, socket_loop_remember
+from plaza.core.live import group_send_can_reach, group_send_soon, socket_loop_remember
 from plaza.inventory.selectors import stock_available_for_variants
 from plaza.storefront.selectors import LOW_STOCK_THRESHOLD
 
@@ -46,6 +54,9 @@ SUBSCRIPTION_LIMIT = 60
 # A subscribe message longer than this is not read at all.
 MESSAGE_MAX_CHARS = 4096
 MESSAGE_TYPE = "stock.changed"
+# A process broadcasts stock at most once per this many seconds; the changes in between wait
+# for the next broadcast, which reads them all at once.
+BROADCAST_EVERY = 0.25
 
 
 def stock_group(product_id: int) -> str:
@@ -93,15 +104,15 @@ def stock_by_product(
     return products
 
 
-def stock_changed_broadcast(*, variant_ids: Iterable[int] = (), **_payload) -> None:
-    """Handler of ``stock.changed``: send the new stock of the changed variants' products to
-    their groups. Logs and returns on any failure (it runs in the committing request)."""
+def stock_broadcast(*, variant_ids: Iterable[int]) -> None:
+    """Send the current stock of these variants' products to their groups: two queries, one
+    ``group_send`` per product. Logs and returns on any failure."""
     try:
         layer = get_channel_layer()
         ids = [int(pk) for pk in variant_ids]
-        if layer is None or not ids:
+        if not ids or not group_send_can_reach(layer):
             return
-        at = time.time()
+        at = time.time()  # before the read: a page keeps the newest read it was sent
         products = stock_by_product(variant_ids=ids)
     except Exception:
         logger.exception("live stock: could not read the stock of variants %s", variant_ids)
@@ -118,6 +129,54 @@ def stock_changed_broadcast(*, variant_ids: Iterable[int] = (), **_payload) -> N
             group_send_soon(stock_group(product_id), message, layer=layer)
         except Exception:
             logger.exception("live stock: could not send product %s", product_id)
+
+
+class _Coalescer:
+    """The variants whose stock changed since the last broadcast of this process, and the timer
+    that broadcasts them: at once after a quiet spell, else BROADCAST_EVERY seconds after the
+    last broadcast."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: set[int] = set()
+        self.timer: threading.Timer | None = None
+        self.last = float("-inf")  # time.monotonic() of the last broadcast
+
+    def add(self, variant_ids: list[int]) -> None:
+        with self.lock:
+            self.pending.update(variant_ids)
+            if self.timer is not None:
+                return  # the coming broadcast reads these too
+            delay = max(self.last + BROADCAST_EVERY - time.monotonic(), 0.0)
+            self.timer = threading.Timer(delay, self.flush)
+            self.timer.name = "plaza-live-stock"
+            self.timer.daemon = True
+            self.timer.start()
+
+    def flush(self) -> None:
+        with self.lock:
+            ids, self.pending = sorted(self.pending), set()
+            self.timer = None
+            self.last = time.monotonic()
+        try:
+            stock_broadcast(variant_ids=ids)
+        finally:
+            connections.close_all()  # the timer's thread gives its connection back
+
+
+_coalescer = _Coalescer()
+
+
+def stock_changed_broadcast(*, variant_ids: Iterable[int] = (), **_payload) -> None:
+    """Handler of ``stock.changed``: the changed variants' products are broadcast soon (see
+    ``_Coalescer``), at most every BROADCAST_EVERY seconds. Costs the caller no query, and
+    nothing at all when nobody can be listening. Never raises."""
+    try:
+        ids = [int(pk) for pk in variant_ids]
+        if ids and group_send_can_reach(get_channel_layer()):
+            _coalescer.add(ids)
+    except Exception:
+        logger.exception("live stock: could not plan the broadcast of variants %s", variant_ids)
 
 
 def _language(query_string: bytes) -> str:

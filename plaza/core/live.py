@@ -60,6 +60,17 @@ async def _bounded(layer, group: str, message: dict) -> None:
         await layer.group_send(group, message)
 
 
+def group_send_can_reach(layer) -> bool:
+    """False when a send through ``layer`` could reach nobody: no layer, or the in-memory layer
+    of a process whose sockets' loop is not running (the embedded default before any socket
+    connected, a worker, a test). A sender may then skip reading what it would send."""
+    if layer is None:
+        return False
+    if isinstance(layer, InMemoryChannelLayer):
+        return _socket_loop is not None and _socket_loop.is_running()
+    return True
+
+
 def group_send_soon(group: str, message: dict, *, layer=None) -> None:
     """Send ``message`` to ``group`` without making the caller wait on the channel layer.
     Never raises: a broken layer must not break the write that triggered the send."""

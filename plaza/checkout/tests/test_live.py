@@ -8,6 +8,7 @@ is asgiref's ApplicationCommunicator (channels.testing imports daphne, which is 
 import asyncio
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -260,16 +261,79 @@ def test_a_message_read_before_the_last_one_sent_is_dropped(shop):
     assert silent
 
 
-def test_the_broadcast_reads_stock_in_two_queries_for_any_number_of_variants(shop):
-    # given: two products, five variants
+class Recorder:
+    """A channel layer that keeps what is sent to it."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+
+    async def group_send(self, group, message):
+        self.sent.append((group, message))
+
+
+def test_the_broadcast_reads_stock_in_two_queries_for_any_number_of_variants(shop, monkeypatch):
+    # given: two products, five variants, a layer someone listens to
+    monkeypatch.setattr(live, "get_channel_layer", Recorder)
     shoes = make_product(shop, sizes=("40", "41", "42"), stock=3)
     shirt = make_product(shop, sizes=("S", "M"), stock=3)
     variant_ids = [v.pk for p in (shoes, shirt) for v in p.variants.all()]
     # when
     with CaptureQueriesContext(connection) as queries:
-        live.stock_changed_broadcast(shop_id=shop.pk, variant_ids=variant_ids)
+        live.stock_broadcast(variant_ids=variant_ids)
     # then
     assert len(queries) == 2
+
+
+def test_a_stock_change_costs_the_committing_request_no_query(shop, monkeypatch):
+    # given: a layer someone listens to
+    layer = Recorder()
+    monkeypatch.setattr(live, "get_channel_layer", lambda: layer)
+    variant = make_product(shop, stock=3).variants.get()
+    # when: the handler hears a change
+    with CaptureQueriesContext(connection) as queries:
+        live.stock_changed_broadcast(shop_id=shop.pk, variant_ids=[variant.pk])
+    # then: the read happens later, on the broadcast's own thread
+    assert len(queries) == 0
+    assert _eventually(lambda: layer.sent)
+
+
+def _eventually(condition, timeout: float = WAIT) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_burst_of_changes_is_coalesced_and_the_page_hears_the_last_within_a_second(
+    shop, monkeypatch
+):
+    # given: a page following a product of 50 units, a layer that counts the sends
+    product = make_product(shop, stock=50)
+    variant = product.variants.get()
+    sends = []
+    real_send = live.group_send_soon
+    monkeypatch.setattr(
+        live, "group_send_soon", lambda *a, **kw: (sends.append(a[0]), real_send(*a, **kw))
+    )
+
+    async def scenario():
+        socket, _ = await _open([product.pk])
+        # when: 20 shoppers hold a unit each, one right after the other
+        started = time.monotonic()
+        for n in range(20):
+            await sync_to_async(stock_reserve)(owner=f"user:{n}", lines={variant.pk: 1})
+        heard = [await socket.receive_json_from(timeout=WAIT)]
+        while heard[-1]["available"] != 30:
+            heard.append(await socket.receive_json_from(timeout=WAIT))
+        return heard, time.monotonic() - started
+
+    heard, seconds = run(scenario)
+    # then: the page reads 30 left within a second, from far fewer sends than changes
+    assert heard[-1]["available"] == 30
+    assert seconds < WAIT + 20 * 0.05
+    assert len(sends) < 20
 
 
 def test_a_broken_channel_layer_never_breaks_the_stock_change(shop, monkeypatch, caplog):
@@ -281,10 +345,10 @@ def test_a_broken_channel_layer_never_breaks_the_stock_change(shop, monkeypatch,
     monkeypatch.setattr(live, "get_channel_layer", lambda: Broken())
     variant = make_product(shop, stock=2).variants.get()
     # when
-    with caplog.at_level(logging.ERROR, logger="plaza.checkout.live"):
+    with caplog.at_level(logging.ERROR):
         stock_set(variant=variant, quantity=0)
-    # then: the change is committed, the failure logged
-    from plaza.inventory.selectors import stock_available_for_variants
+        # then: the change is committed, the failure logged
+        from plaza.inventory.selectors import stock_available_for_variants
 
-    assert stock_available_for_variants(variant_ids=[variant.pk]) == {variant.pk: 0}
-    assert "could not send" in caplog.text
+        assert stock_available_for_variants(variant_ids=[variant.pk]) == {variant.pk: 0}
+        assert _eventually(lambda: "could not send" in caplog.text)
