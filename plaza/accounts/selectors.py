@@ -2,6 +2,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from plaza.accounts.models import Address, ApiToken, Invitation, Membership, Shop, StaffRole, User
+from plaza.core.cache import near_memo
 from plaza.core.exceptions import NotFound, PermissionDenied
 
 # What each role may do in the back office.
@@ -19,6 +20,13 @@ def shop_get(*, slug: str) -> Shop:
         return Shop.objects.get(slug=slug)
     except Shop.DoesNotExist:
         raise NotFound(_("This shop does not exist.")) from None
+
+
+def shop_get_recent(*, slug: str) -> Shop:
+    """The shop as this process read it at most a couple of seconds ago (``near_memo``), for
+    paths that run many times a second and only read it (the web chat's messages). The row
+    is shared: read it, never change it."""
+    return near_memo(f"accounts:shop:{slug}", lambda: shop_get(slug=slug))
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:

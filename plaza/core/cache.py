@@ -9,12 +9,21 @@ built a new one for every cache call (a chat message makes six or seven).
 """
 
 import threading
+import time
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 _pools: dict[tuple, object] = {}
 _clients: dict[int, object] = {}
 _pools_lock = threading.Lock()
+
+
+# ``incr`` in one round trip: Django's asks whether the key exists, then adds.
+_INCR_EXISTING = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end
+return false
+"""
 
 
 class SharedPoolRedisCacheClient(RedisCacheClient):
@@ -39,8 +48,76 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
             client = _clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
+    def incr(self, key, delta):
+        client = self.get_client(key, write=True)
+        value = client.eval(_INCR_EXISTING, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
+
 
 class SharedPoolRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
+
+
+# --- near cache --------------------------------------------------------------------------------
+# A few values are read by nearly every request of a kind and change seldom (a shop's inbox
+# settings, the bot's view of its catalog and FAQ). Each process keeps them in memory for
+# NEAR_SECONDS in front of the shared cache: a change made in another process is seen within
+# that time; one made in this process, at once. The values are shared by the requests of the
+# process: callers read them and never change them.
+
+NEAR_SECONDS = 2.0
+NEAR_MAX_ENTRIES = 5000
+_near: dict[str, tuple[float, object]] = {}
+
+
+def _near_key(key: str) -> str:
+    # The shared cache's full key (prefix and version included), so two caches never mix.
+    return cache.make_key(key)
+
+
+def near_get(key: str):
+    """The value of ``key``: from this process's memory when read less than NEAR_SECONDS ago,
+    else from the shared cache. None when neither has it."""
+    full = _near_key(key)
+    now = time.monotonic()
+    hit = _near.get(full)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = cache.get(key)
+    if value is not None:
+        _near_put(full, value, now)
+    return value
+
+
+def near_set(key: str, value, timeout: float | None) -> None:
+    cache.set(key, value, timeout=timeout)
+    _near_put(_near_key(key), value, time.monotonic())
+
+
+def near_forget(key: str) -> None:
+    cache.delete(key)
+    _near.pop(_near_key(key), None)
+
+
+def near_memo(key: str, compute, seconds: float = NEAR_SECONDS):
+    """``compute()`` kept in this process's memory only, for ``seconds``: for values cheap to
+    recompute and harmless when a few seconds old (a shop's shipping methods as the bot lists
+    them, its best sellers)."""
+    full = _near_key(key)
+    now = time.monotonic()
+    hit = _near.get(full)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = compute()
+    _near_put(full, value, now, seconds)
+    return value
+
+
+def _near_put(full: str, value, now: float, seconds: float = NEAR_SECONDS) -> None:
+    if len(_near) >= NEAR_MAX_ENTRIES:
+        _near.clear()  # rare: only when many shops are busy at once; they are read again
+    _near[full] = (now + seconds, value)

@@ -30,9 +30,9 @@ from plaza.accounts.api_auth import (
     session_shopper,
     shopper_session_optional,
 )
-from plaza.accounts.selectors import shop_get
+from plaza.accounts.selectors import shop_get, shop_get_recent
 from plaza.messaging import selectors, services
-from plaza.messaging.models import MESSAGE_MAX_LENGTH, Channel, Message
+from plaza.messaging.models import MESSAGE_MAX_LENGTH, Message
 from plaza.messaging.views import QUICK_REPLY_MAX_LENGTH, chat_contact_key, chat_rate_key
 
 router = Router(tags=["chat"])
@@ -215,22 +215,17 @@ def chat_get(request: HttpRequest, shop_slug: Path[Slug]):
 def chat_message_create(request: HttpRequest, shop_slug: Path[Slug], payload: ChatMessageIn):
     if session_shopper(request) is None and check_csrf(request) is not None:
         raise CsrfFailed()  # a logged-in shopper's token is checked by their session auth
-    shop = shop_get(slug=shop_slug)
+    shop = shop_get_recent(slug=shop_slug)
     extra: dict = {}
     if payload.quick_reply:
         extra["quick_reply"] = payload.quick_reply
     if payload.product is not None:
         extra["context_product"] = payload.product
     services.message_text_check(text=payload.text, quick_reply=payload.quick_reply or "")
-    conversation = services.conversation_open(
+    conversation, message, replies = services.web_chat_message_post(
         shop=shop,
-        channel=Channel.WEB,
         external_id=chat_contact_key(request, create=True),
         customer=session_shopper(request),
-        language=get_language(),
-    )
-    message, replies = services.customer_message_post(
-        conversation=conversation,
         text=payload.text,
         payload=extra,
         language=get_language(),

@@ -7,7 +7,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from plaza.accounts.models import Membership, Shop, User
 from plaza.catalog.selectors import access_shop_product, product_text
+from plaza.core.cache import near_get, near_set
 from plaza.core.exceptions import NotFound
 from plaza.core.money import format_money
 from plaza.messaging.models import (
@@ -49,9 +49,10 @@ def inbox_settings_key(shop_id: int) -> str:
 
 def inbox_settings_get(*, shop: Shop) -> InboxSettings:
     """The shop's inbox settings, created with the defaults on first use. Every message reads
-    them, so they are kept in the cache (Redis when scaled) until they change."""
+    them, so they are kept in the cache (Redis when scaled) until they change, and for a
+    moment in the process's memory (``near_get``): read them, never change them."""
     key = inbox_settings_key(shop.pk)
-    found = cache.get(key)
+    found = near_get(key)
     if found is not None:
         return found
     found = InboxSettings.objects.filter(shop=shop).first()
@@ -59,7 +60,7 @@ def inbox_settings_get(*, shop: Shop) -> InboxSettings:
         found, _created = InboxSettings.objects.get_or_create(shop=shop)
     # Cached once the row is committed: a transaction that rolls back must not leave it there.
     transaction.on_commit(
-        lambda: cache.set(key, found, timeout=INBOX_SETTINGS_SECONDS), robust=True
+        lambda: near_set(key, found, timeout=INBOX_SETTINGS_SECONDS), robust=True
     )
     return found
 

@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from plaza.accounts.models import Membership, Shop, User
 from plaza.core import events
+from plaza.core.cache import near_forget
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.core.ratelimit import rate_limit_hit
 from plaza.core.text import plain_text
@@ -263,6 +263,7 @@ def message_receive(
     external_id: str | None = None,
     attachment_url: str = "",
     language: str = "",
+    locked: bool = False,
 ) -> tuple[Message, bool]:
     """Store a customer's message (``language``: the one the customer's page is in). Returns (message, created): a redelivery of the same
     provider id returns the stored message and False, changing nothing.
@@ -275,7 +276,8 @@ def message_receive(
         existing = Message.objects.filter(conversation=conversation, external_id=external_id)
         if (found := existing.first()) is not None:
             return found, False
-    conversation = _lock(conversation)
+    if not locked:  # ``locked``: the caller locked the row in this transaction (with its shop)
+        conversation = _lock(conversation)
     now = timezone.now()
     message = Message(
         conversation=conversation,
@@ -326,6 +328,66 @@ def message_receive(
     return message, True
 
 
+def web_chat_message_post(
+    *,
+    shop: Shop,
+    external_id: str,
+    customer: User | None = None,
+    text: str = "",
+    attachment: UploadedFile | None = None,
+    payload: dict | None = None,
+    language: str = "",
+    rate_key: str = "",
+) -> tuple[Conversation, Message, list[Message]]:
+    """A shopper writes on the shop's web chat: their conversation (opened on the first
+    message), their message stored, then the bot's answer. The conversation is found and
+    locked by one statement in the transaction that stores the message. Returns (conversation,
+    the customer's message, the bot's replies); raises TooManyMessages like
+    ``customer_message_post``."""
+    _rate_check(shop_id=shop.pk, key=rate_key or external_id)
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .filter(shop=shop, channel=Channel.WEB, external_id=external_id)
+            .first()
+        )
+        if conversation is None:
+            opened = conversation_open(
+                shop=shop,
+                channel=Channel.WEB,
+                external_id=external_id,
+                customer=customer,
+                language=language,
+            )
+            conversation = _lock(opened)
+        else:
+            conversation.shop = shop
+        quick = str((payload or {}).get("quick_reply") or "")
+        if quick and not (text or "").strip():
+            text = _quick_reply_title(conversation, quick)
+        message, _created = message_receive(
+            conversation=conversation,
+            text=text,
+            attachment=attachment,
+            payload=payload,
+            language=language,
+            locked=True,
+        )
+    from plaza.messaging.bot.engine import bot_respond
+
+    return conversation, message, bot_respond(conversation=message.conversation, message=message)
+
+
+def _rate_check(*, shop_id: int, key: str) -> None:
+    if not rate_limit_hit(
+        f"chat:{shop_id}:{key}", limit=CUSTOMER_MESSAGES_PER_MINUTE, window_seconds=60
+    ):
+        raise TooManyMessages(
+            _("You are sending messages very fast. Wait a minute, then write again.")
+        )
+
+
 def customer_message_post(
     *,
     conversation: Conversation,
@@ -338,13 +400,7 @@ def customer_message_post(
     """A customer writes on the web chat: store the message, then let the bot answer.
     Returns (the customer's message, the bot's replies). Raises TooManyMessages when
     ``rate_key`` sent too many messages this minute (nothing is stored)."""
-    key = rate_key or conversation.external_id
-    if not rate_limit_hit(
-        f"chat:{conversation.shop_id}:{key}", limit=CUSTOMER_MESSAGES_PER_MINUTE, window_seconds=60
-    ):
-        raise TooManyMessages(
-            _("You are sending messages very fast. Wait a minute, then write again.")
-        )
+    _rate_check(shop_id=conversation.shop_id, key=rate_key or conversation.external_id)
     quick = str((payload or {}).get("quick_reply") or "")
     if quick and not (text or "").strip():
         text = _quick_reply_title(conversation, quick)
@@ -976,8 +1032,8 @@ def inbox_settings_update(*, shop: Shop, **changes) -> InboxSettings:
 
 def _forget_inbox_settings(shop_id: int) -> None:
     key = inbox_settings_key(shop_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))  # a reader may have cached the old row
+    near_forget(key)
+    transaction.on_commit(lambda: near_forget(key))  # a reader may have cached the old row
 
 
 def _clean_shortcode(code: str) -> str:
@@ -1060,7 +1116,7 @@ def faq_key(shop_id: int) -> str:
 
 def faq_forget(*, shop_id: int) -> None:
     """The bot reads the shop's FAQ afresh (it keeps them in the cache)."""
-    cache.delete(faq_key(shop_id))
+    near_forget(faq_key(shop_id))
 
 
 # --- comment-to-DM -------------------------------------------------------------------

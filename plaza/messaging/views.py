@@ -24,14 +24,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from plaza.accounts.models import Shop
-from plaza.accounts.selectors import shop_get
+from plaza.accounts.selectors import shop_get, shop_get_recent
 from plaza.checkout.services import cart_add, cart_get_or_create
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.shortcuts import not_found_as_404
 from plaza.messaging import selectors, services
 from plaza.messaging.bot import engine
 from plaza.messaging.live import GUEST_SESSION_KEY
-from plaza.messaging.models import Channel, Conversation
+from plaza.messaging.models import Conversation
 
 # The longest quick-reply payload the chat passes on to the bot.
 QUICK_REPLY_MAX_LENGTH = 200
@@ -154,7 +154,7 @@ def chat_message_create(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """The customer writes (or presses a quick reply): their message and the bot's answers.
     A refusal (empty, too long, binary, too fast) answers the translated reason with its status
     and stores nothing; the panel shows it and keeps the text."""
-    shop = shop_get(slug=shop_slug)
+    shop = shop_get_recent(slug=shop_slug)
     text = request.POST.get("text", "")
     payload = _message_payload(request)
     try:
@@ -163,15 +163,10 @@ def chat_message_create(request: HttpRequest, shop_slug: str) -> HttpResponse:
             has_attachment="attachment" in request.FILES,
             quick_reply=payload.get("quick_reply", ""),
         )
-        conversation = services.conversation_open(
+        conversation, message, replies = services.web_chat_message_post(
             shop=shop,
-            channel=Channel.WEB,
             external_id=chat_contact_key(request, create=True),
             customer=request.user if request.user.is_authenticated else None,
-            language=get_language(),
-        )
-        message, replies = services.customer_message_post(
-            conversation=conversation,
             text=text,
             attachment=request.FILES.get("attachment"),
             payload=payload,

@@ -30,7 +30,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
@@ -56,6 +55,7 @@ from plaza.checkout.services import (
     checkout_hold,
     checkout_release,
 )
+from plaza.core.cache import near_forget, near_get, near_memo, near_set
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import currency_exponent, format_money
 from plaza.inventory.exceptions import InsufficientStock
@@ -66,8 +66,8 @@ from plaza.messaging.bot.matching import (
     faq_find,
     numbers_in,
     order_numbers_in,
+    product_candidate,
     product_find,
-    title_words,
     variants_named,
 )
 from plaza.messaging.exceptions import WindowClosed
@@ -87,6 +87,9 @@ MAX_QUANTITY = 10
 MISSES_BEFORE_HANDOFF = 2
 CANDIDATES_MAX = 500
 CATALOG_SECONDS = 300
+# How long a process keeps a shop's best sellers as the bot recommends them (likes and tags
+# move slowly; a new or changed product is seen at once, see ``catalog_forget``).
+RANKING_SECONDS = 30
 PAY_LINK_SALT = "plaza.messaging.pay-link"
 ADDRESS_STEPS = ("full_name", "line1", "city", "postal_code", "country")
 
@@ -564,7 +567,7 @@ def _product_get(turn: Turn, product_id) -> Product | None:
     if not isinstance(product_id, int):
         return None
     key = _product_key(product_id)
-    product = cache.get(key)
+    product = near_get(key)
     if product is None:
         product = (
             Product.objects.filter(pk=product_id, status=ProductStatus.ACTIVE)
@@ -574,7 +577,7 @@ def _product_get(turn: Turn, product_id) -> Product | None:
         )
         if product is None:
             return None
-        cache.set(key, product, timeout=CATALOG_SECONDS)
+        near_set(key, product, timeout=CATALOG_SECONDS)
     if product.shop_id != turn.shop.pk or product.status != ProductStatus.ACTIVE:
         return None
     return product
@@ -600,16 +603,17 @@ def _variant_rows(product: Product) -> list[dict]:
 
 
 def _catalog_key(shop_id: int) -> str:
-    return f"messaging:bot:catalog:{shop_id}"
+    return f"messaging:bot:catalog:v2:{shop_id}"  # v2: rows of ``product_candidate``
 
 
 def catalog_forget(*, shop_id: int | None = None, product_id: int | None = None, **_payload):
     """Handler of ``product.changed``: the bot reads the shop's catalog (and the product)
     afresh."""
     if shop_id is not None:
-        cache.delete(_catalog_key(shop_id))
+        near_forget(_catalog_key(shop_id))
+        near_forget(_ranking_key(shop_id))
     if product_id is not None:
-        cache.delete(_product_key(product_id))
+        near_forget(_product_key(product_id))
 
 
 def _candidates(shop: Shop) -> list[dict]:
@@ -617,7 +621,7 @@ def _candidates(shop: Shop) -> list[dict]:
     languages) and SKUs. Kept in the cache (Redis when scaled) until a product changes, and
     for CATALOG_SECONDS at most."""
     key = _catalog_key(shop.pk)
-    cached = cache.get(key)
+    cached = near_get(key)
     if cached is not None:
         return cached
     products = (
@@ -625,18 +629,15 @@ def _candidates(shop: Shop) -> list[dict]:
         .prefetch_related("translations", "variants")
         .order_by("-created_at")[:CANDIDATES_MAX]
     )
-    rows = []
-    for p in products:
-        titles = [p.title, *(t.title for t in p.translations.all())]
-        rows.append(
-            {
-                "id": p.pk,
-                "titles": titles,
-                "words": [title_words(t) for t in titles],
-                "skus": {v.sku: v.pk for v in p.variants.all() if v.sku},
-            }
+    rows = [
+        product_candidate(
+            product_id=p.pk,
+            titles=[p.title, *(t.title for t in p.translations.all())],
+            skus={v.sku: v.pk for v in p.variants.all()},
         )
-    cache.set(key, rows, timeout=CATALOG_SECONDS)
+        for p in products
+    ]
+    near_set(key, rows, timeout=CATALOG_SECONDS)
     return rows
 
 
@@ -722,7 +723,7 @@ def _faq_rows(shop: Shop) -> list[dict]:
     from plaza.messaging.services import faq_key
 
     key = faq_key(shop.pk)
-    rows = cache.get(key)
+    rows = near_get(key)
     if rows is None:
         rows = [
             {
@@ -732,7 +733,7 @@ def _faq_rows(shop: Shop) -> list[dict]:
             }
             for e in faq_entry_list(shop=shop)
         ]
-        cache.set(key, rows, timeout=CATALOG_SECONDS)
+        near_set(key, rows, timeout=CATALOG_SECONDS)
     return rows
 
 
@@ -863,28 +864,54 @@ def _budget(turn: Turn) -> int | None:
         return None
 
 
+def _ranking_key(shop_id: int) -> str:
+    return f"messaging:bot:ranking:{shop_id}"
+
+
+def _ranking(shop: Shop) -> dict:
+    """The shop's products on sale, most liked and most shown first, with what a
+    recommendation filters on, and its categories' folded names: kept RANKING_SECONDS in the
+    process (``near_memo``)."""
+
+    def read() -> dict:
+        rows = (
+            Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE)
+            .annotate(
+                liked=Count("post_tags__post__likes", distinct=True),
+                tagged=Count(
+                    "post_tags", filter=Q(post_tags__post__status="published"), distinct=True
+                ),
+            )
+            .order_by("-liked", "-tagged", "-created_at")
+            .values_list("pk", "category_id", "price_min")[:CANDIDATES_MAX]
+        )
+        names = Category.objects.filter(shop=shop).values_list("pk", "name")
+        return {
+            "products": list(rows),
+            "categories": [(pk, fold(name)) for pk, name in names if name],
+        }
+
+    return near_memo(_ranking_key(shop.pk), read, RANKING_SECONDS)
+
+
 def _recommend(turn: Turn, *, intro: bool = True) -> None:
     """Three products: in the category the message names, under its budget, best sellers and
     most liked first."""
-    products = Product.objects.filter(shop=turn.shop, status=ProductStatus.ACTIVE)
+    ranking = _ranking(turn.shop)
     folded = fold(turn.text)
-    categories = [
-        c for c in Category.objects.filter(shop=turn.shop) if c.name and fold(c.name) in folded
-    ]
-    if categories:
-        products = products.filter(category__in=categories)
+    categories = {pk for pk, name in ranking["categories"] if name in folded}
     budget = _budget(turn)
-    if budget is not None:
-        products = products.filter(price_min__lte=budget)
-    top = list(
-        products.annotate(
-            liked=Count("post_tags__post__likes", distinct=True),
-            tagged=Count("post_tags", filter=Q(post_tags__post__status="published"), distinct=True),
-        )
-        .select_related("shop")
-        .prefetch_related("translations", "images")
-        .order_by("-liked", "-tagged", "-created_at")[:3]
-    )
+    top = []
+    for product_id, category_id, price_min in ranking["products"]:
+        if categories and category_id not in categories:
+            continue
+        if budget is not None and price_min > budget:
+            continue
+        product = _product_get(turn, product_id)
+        if product is not None:
+            top.append(product)
+        if len(top) == 3:
+            break
     if not top:
         turn.say(_("I found nothing that fits. Try another budget or category."))
         return

@@ -8,6 +8,7 @@ finds "running". CJK titles match by their two-character pieces, so "跑鞋" fin
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from plaza.messaging.bot.lexicon import fold, is_cjk, words
 
@@ -113,43 +114,84 @@ def similar(a: str, b: str, *, at_least: float = 0.0) -> float:
     return matcher.ratio()
 
 
+@lru_cache(maxsize=65536)
+def _word_hit(title_word: str, message_word: str) -> bool:
+    """Whether a message's word stands for a title's word (kept: the same pairs come back with
+    every message about the same catalog)."""
+    return similar(title_word, message_word, at_least=WORD_MATCH) >= WORD_MATCH
+
+
 def title_words(title: str) -> list[str]:
     """The words of a title that can identify it (folded, without little words)."""
     return [w for w in words(title) if w not in STOPWORDS and len(w) >= 2]
 
 
-def _cjk_pieces(text: str) -> set[str]:
+def cjk_pieces(text: str) -> frozenset[str]:
+    """The two-character CJK pieces of a text (a CJK title matches by them)."""
     compact = "".join(fold(text).split())
-    return {compact[i : i + 2] for i in range(len(compact) - 1) if is_cjk(compact[i : i + 2])}
+    return frozenset(
+        compact[i : i + 2] for i in range(len(compact) - 1) if is_cjk(compact[i : i + 2])
+    )
+
+
+class _Message:
+    """A message as the matcher reads it, each part worked out once."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words = [w for w in words(text) if w not in STOPWORDS]
+        self.present = frozenset(self.words)
+        self.all_words = frozenset(words(text))
+        self._pieces: frozenset[str] | None = None
+
+    @property
+    def pieces(self) -> frozenset[str]:
+        if self._pieces is None:
+            self._pieces = cjk_pieces(self.text)
+        return self._pieces
 
 
 def _title_score(
-    title: str, message_words: list[str], message_text: str, *, split: list[str] | None = None
+    title: str,
+    message: _Message,
+    *,
+    split: list[str] | None = None,
+    pieces: frozenset[str] | None = None,
 ) -> float:
     """Share of the title's words found in the message (fuzzily), 0..1. ``split``: the title's
-    words when the caller has them already (``title_words``)."""
-    if is_cjk(title):
-        pieces = _cjk_pieces(title)
+    words, ``pieces``: its CJK pieces, when the caller has them already."""
+    if pieces is not None or is_cjk(title):
+        pieces = pieces if pieces is not None else cjk_pieces(title)
         if not pieces:
             return 0.0
-        found = _cjk_pieces(message_text)
-        return len(pieces & found) / len(pieces)
+        return len(pieces & message.pieces) / len(pieces)
     wanted = split if split is not None else title_words(title)
     if not wanted:
         return 0.0
-    present = set(message_words)
+    present = message.present
     matched = 0
     strong = False
     for tw in wanted:
-        hit = tw in present or any(
-            similar(tw, mw, at_least=WORD_MATCH) >= WORD_MATCH for mw in message_words
-        )
+        hit = tw in present or any(_word_hit(tw, mw) for mw in message.words)
         if hit:
             matched += 1
             strong = strong or len(tw) >= 4
     if not strong:
         return 0.0
     return matched / len(wanted)
+
+
+def product_candidate(*, product_id: int, titles: list[str], skus: dict[str, int]) -> dict:
+    """A product as ``product_find`` reads it, worked out once (the bot keeps these rows):
+    its titles (its own and its translations), each title's words or CJK pieces, and its
+    SKUs folded to compare with a message's words."""
+    return {
+        "id": product_id,
+        "titles": titles,
+        "words": [None if is_cjk(t) else title_words(t) for t in titles],
+        "pieces": [cjk_pieces(t) if is_cjk(t) else None for t in titles],
+        "skus": {fold(sku): variant_id for sku, variant_id in skus.items() if sku},
+    }
 
 
 @dataclass(frozen=True)
@@ -163,19 +205,19 @@ def product_find(text: str, candidates: list[dict]) -> ProductMatch | None:
     """The product a message names, best first: a SKU wins; else the best title (any of the
     product's titles: its own and its translations) scoring at least PRODUCT_MATCH.
 
-    ``candidates``: [{"id", "titles": [...], "skus": {sku: variant id}}]."""
-    message_words = [w for w in words(text) if w not in STOPWORDS]
-    folded_words = set(words(text))
+    ``candidates``: ``product_candidate`` rows."""
+    message = _Message(text)
     best: ProductMatch | None = None
     for product in candidates:
         for sku, variant_id in product["skus"].items():
-            if fold(sku) in folded_words:
+            if sku in message.all_words:
                 return ProductMatch(product["id"], 1.0, variant_id)
-        splits = product.get("words") or [None] * len(product["titles"])
         score = max(
             (
-                _title_score(t, message_words, text, split=w)
-                for t, w in zip(product["titles"], splits, strict=False)
+                _title_score(t, message, split=w, pieces=p)
+                for t, w, p in zip(
+                    product["titles"], product["words"], product["pieces"], strict=True
+                )
             ),
             default=0,
         )
@@ -220,7 +262,7 @@ def faq_find(text: str, entries: list[dict]) -> dict | None:
     """The FAQ entry a message asks: one of its keywords in the message wins; else most of the
     question's words. ``entries``: [{"question", "keywords": [...], "answer"}]."""
     folded = fold(text)
-    message_words = [w for w in words(text) if w not in STOPWORDS]
+    message = _Message(text)
     best, best_score = None, 0.0
     for entry in entries:
         for keyword in entry["keywords"]:
@@ -230,7 +272,7 @@ def faq_find(text: str, entries: list[dict]) -> dict | None:
             hit = k in folded if is_cjk(k) else re.search(rf"(?<!\w){re.escape(k)}(?!\w)", folded)
             if hit:
                 return entry
-        score = _title_score(entry["question"], message_words, text)
+        score = _title_score(entry["question"], message)
         if score > best_score:
             best, best_score = entry, score
     return best if best_score >= 0.6 else None

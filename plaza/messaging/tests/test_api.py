@@ -3,7 +3,6 @@ writes need the CSRF token; bad text 422, flood 429, unknown shop 404, each with
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 
 from plaza.catalog.tests.factories import make_product
@@ -13,13 +12,6 @@ from plaza.messaging.live import GUEST_SESSION_KEY
 from plaza.messaging.models import MESSAGE_MAX_LENGTH, Conversation, Message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
