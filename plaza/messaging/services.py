@@ -347,8 +347,7 @@ def web_chat_message_post(
     _rate_check(shop_id=shop.pk, key=rate_key or external_id)
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("customer")
+            Conversation.objects.select_for_update()
             .filter(shop=shop, channel=Channel.WEB, external_id=external_id)
             .first()
         )
@@ -362,7 +361,11 @@ def web_chat_message_post(
             )
             conversation = _lock(opened)
         else:
+            # The rows in hand, rather than a join: a guest has no account, and the person
+            # writing is the conversation's customer once logged in.
             conversation.shop = shop
+            if customer is not None and conversation.customer_id == customer.pk:
+                conversation.customer = customer
         quick = str((payload or {}).get("quick_reply") or "")
         if quick and not (text or "").strip():
             text = _quick_reply_title(conversation, quick)
