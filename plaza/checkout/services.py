@@ -65,17 +65,20 @@ from plaza.inventory.services import (
     stock_release,
     stock_reserve,
 )
+from plaza.orders.exceptions import OrderNumberTaken
 from plaza.orders.services import order_mark_paid, order_place
 from plaza.payments.models import Payment, PaymentStatus
 from plaza.payments.selectors import access_payment_method, payment_provider_default
 from plaza.payments.services import (
+    ProviderAnswer,
     payment_authorize,
+    payment_call,
     payment_capture,
     payment_confirm,
     payment_method_save,
     payment_open,
+    payment_record,
     payment_refund,
-    payment_send,
     payment_void,
 )
 
@@ -627,6 +630,31 @@ def _advance(
     event) and the ``drops`` and ``variants`` of the lines come from ``checkout_complete``; a
     retry reads the parts again."""
     parts = parts if parts is not None else _parts(checkout)
+    # Shop id -> a successful answer of the provider, recorded with the order it pays for: one
+    # transaction, and one "payment.captured", once the order exists. Any other way out of
+    # here records it first, on its own.
+    answers: dict[int, ProviderAnswer] = {}
+    try:
+        unfinished = _pay_parts(checkout, parts, opened or {}, return_url, answers)
+    except BaseException:
+        _record_answers(parts, answers)
+        raise
+    if unfinished is not None:
+        _record_answers(parts, answers)
+        return unfinished
+    return _place_orders(checkout, parts=parts, drops=drops, variants=variants, answers=answers)
+
+
+def _pay_parts(
+    checkout: Checkout,
+    parts: list[CheckoutPart],
+    opened: Mapping,
+    return_url: str,
+    answers: dict[int, ProviderAnswer],
+) -> Checkout | None:
+    """Authorise (or take) each part's payment; None when every one succeeded (the answers of
+    the payments opened by this request are left in ``answers``), else the checkout as it
+    stands (waiting for the shopper's extra step, or for a twin request)."""
     for part in parts:
         if part.payment is not None and part.payment.status in (
             PaymentStatus.AUTHORIZED,
@@ -635,14 +663,18 @@ def _advance(
             continue
         if part.payment is not None and part.payment.status == PaymentStatus.REQUIRES_ACTION:
             return _set_status(checkout, CheckoutStatus.REQUIRES_ACTION)
-        event = (opened or {}).get(part.shop_id)
+        event = opened.get(part.shop_id)
         if event is not None:
-            payment = payment_send(
+            answer = payment_call(
                 payment=part.payment,
                 event=event,
                 payment_method_token=checkout.payment_token,
                 return_url=return_url,
             )
+            if answer.succeeded:
+                answers[part.shop_id] = answer
+                continue
+            payment = payment_record(answer=answer)
         else:
             payment = payment_authorize(
                 provider=checkout.provider,
@@ -658,12 +690,22 @@ def _advance(
                 CheckoutPart.objects.filter(pk=part.pk).update(payment=payment)
         part.payment = payment
         if payment.status == PaymentStatus.FAILED:
+            _record_answers(parts, answers)  # what the others authorised is voided: known first
             _fail(checkout, payment.failure_text or _("The payment did not go through."))
         if payment.status == PaymentStatus.REQUIRES_ACTION:
             return _set_status(checkout, CheckoutStatus.REQUIRES_ACTION)
         if payment.status not in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
             return checkout  # in flight in a twin request: it finishes the checkout
-    return _place_orders(checkout, parts=parts, drops=drops, variants=variants)
+    return None
+
+
+def _record_answers(parts: list[CheckoutPart], answers: dict[int, ProviderAnswer]) -> None:
+    """Record, each in a transaction of its own, the successful answers not recorded yet, when
+    the checkout does not place its orders now: every answer is recorded, whatever happens."""
+    for part in parts:
+        answer = answers.pop(part.shop_id, None)
+        if answer is not None:
+            part.payment = payment_record(answer=answer)
 
 
 def _set_status(checkout: Checkout, status: str) -> Checkout:
@@ -718,38 +760,28 @@ def _place_orders(
     parts: list[CheckoutPart] | None = None,
     drops: Mapping | None = None,
     variants: Mapping | None = None,
+    answers: dict[int, ProviderAnswer] | None = None,
 ) -> Checkout:
     """One transaction: complete the checkout (its row's lock makes a twin request wait, then
-    find it completed), place every shop's order with its payment, and allocate the stock last,
-    just before the commit. Then capture what was only authorised."""
-    used_drops: list = []
+    find it completed), record the provider's ``answers`` (shop id -> answer, for ``parts``),
+    place every shop's order with its payment, and allocate the stock last, just before the
+    commit. Then capture what was only authorised. Should the transaction fail, the answers are
+    recorded on their own before anything else."""
+    answers = answers or {}
     try:
-        with transaction.atomic():
-            now = timezone.now()
-            done = {"status": CheckoutStatus.COMPLETED, "completed_at": now, "updated_at": now}
-            if not checkout.save_card:  # the token is needed after commit only to save the card
-                done["payment_token"] = ""
-            won = (
-                Checkout.objects.filter(pk=checkout.pk)
-                .exclude(status__in=[CheckoutStatus.COMPLETED, CheckoutStatus.FAILED])
-                .update(**done)
-            )
-            if not won:
-                parts = None  # a twin request finished (or failed) it: answer as it stands
-            else:
-                for name, value in done.items():
-                    setattr(checkout, name, value)
-                parts = parts if parts is not None else _parts(checkout)
-                bought = _place_parts(checkout, parts, variants)
-                used_drops = _drop_claims(checkout.buyer, bought, drops)
-                # Last: the stock rows stay locked only until the commit that follows (no
-                # savepoint to release in between). One call for every shop's lines locks the
-                # rows in one primary-key order (no deadlock between carts) and turns the
-                # buyer's holds into the allocation; what they held and did not buy is given
-                # back after the commit.
-                stock_allocate(
-                    lines=bought, owner=reservation_owner(checkout.buyer), savepoint=False
-                )
+        try:
+            for attempt in range(3):
+                try:
+                    parts, bought, used_drops = _place_in_one_transaction(
+                        checkout, parts, drops, variants, answers
+                    )
+                    break
+                except OrderNumberTaken:
+                    if attempt == 2:
+                        raise
+        except BaseException:
+            _record_answers(parts or [], answers)
+            raise
     except DropLimitReached as exc:
         _fail(checkout, exc.message, error=exc)
     except (InsufficientStock, CheckoutStale) as exc:
@@ -771,6 +803,8 @@ def _place_orders(
     if used_drops:
         drop_ticket_done(drop_ids=[d.pk for d in used_drops], user=checkout.buyer)
     for part in parts:
+        if part.shop_id in answers:
+            continue  # recorded with its order: "payment.captured" went out after the commit
         if part.payment is not None and part.payment.status == PaymentStatus.CAPTURED:
             # A sale was captured before its order existed: those who act on a captured
             # payment's orders (the paid message in a chat, ...) hear it again now that the
@@ -782,6 +816,46 @@ def _place_orders(
     cached._result_cache, cached._prefetch_done = parts, True
     checkout._prefetched_objects_cache = {"parts": cached}
     return checkout
+
+
+def _place_in_one_transaction(
+    checkout: Checkout,
+    parts: list[CheckoutPart] | None,
+    drops: Mapping | None,
+    variants: Mapping | None,
+    answers: dict[int, ProviderAnswer],
+) -> tuple[list[CheckoutPart] | None, dict[int, int], list]:
+    """The placement transaction of ``_place_orders``: (the parts placed, or None when a twin
+    request finished the checkout; the units bought per variant id; the drops claimed)."""
+    with transaction.atomic():
+        now = timezone.now()
+        done = {"status": CheckoutStatus.COMPLETED, "completed_at": now, "updated_at": now}
+        if not checkout.save_card:  # the token is needed after commit only to save the card
+            done["payment_token"] = ""
+        won = (
+            Checkout.objects.filter(pk=checkout.pk)
+            .exclude(status__in=[CheckoutStatus.COMPLETED, CheckoutStatus.FAILED])
+            .update(**done)
+        )
+        if parts is not None and answers:
+            # The provider's answers (the payment's lock lasts until the commit below).
+            for part in parts:
+                answer = answers.get(part.shop_id)
+                if answer is not None:
+                    part.payment = payment_record(answer=answer)
+        if not won:
+            return None, {}, []  # a twin request finished (or failed) it: answer as it stands
+        for name, value in done.items():
+            setattr(checkout, name, value)
+        parts = parts if parts is not None else _parts(checkout)
+        bought = _place_parts(checkout, parts, variants)
+        used_drops = _drop_claims(checkout.buyer, bought, drops)
+        # Last: the stock rows stay locked only until the commit that follows (no savepoint
+        # to release in between). One call for every shop's lines locks the rows in one
+        # primary-key order (no deadlock between carts) and turns the buyer's holds into the
+        # allocation; what they held and did not buy is given back after the commit.
+        stock_allocate(lines=bought, owner=reservation_owner(checkout.buyer), savepoint=False)
+    return parts, bought, used_drops
 
 
 def _place_parts(

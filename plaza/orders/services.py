@@ -31,7 +31,7 @@ from plaza.catalog.models import ProductStatus, Variant
 from plaza.core.exceptions import DomainError, ValidationError
 from plaza.core.money import MAX_AMOUNT
 from plaza.inventory.services import stock_allocate, stock_deallocate, stock_restock, stock_ship
-from plaza.orders.exceptions import OrderStateError
+from plaza.orders.exceptions import OrderNumberTaken, OrderStateError
 from plaza.orders.models import (
     ActorType,
     Fulfillment,
@@ -208,9 +208,11 @@ def order_place(
     the caller loaded the lines' variants in the same request, spares reading them again.
 
     The same ``idempotency_key`` for the same buyer returns the order placed with it, without
-    allocating again. With ``allocate=False`` the caller must hold a lock that makes a second
-    placement with the key impossible (checkout holds its checkout's row): a used key then
-    raises IntegrityError, which breaks the caller's transaction. Raises ValidationError for bad input (variants of another shop or not for
+    allocating again. With ``allocate=False`` the order is written in the caller's transaction
+    without a savepoint, and the caller must hold a lock that makes a second placement with the
+    key impossible (checkout holds its checkout's row): a used key then raises IntegrityError,
+    and an order number drawn twice OrderNumberTaken; either breaks the caller's transaction
+    (run it again after OrderNumberTaken: another number is drawn). Raises ValidationError for bad input (variants of another shop or not for
     sale, quantities not above zero) and InsufficientStock naming every short line; either way
     nothing is written. Never calls the payment provider. Confirmation e-mails to the shopper and
     the shop's staff leave after commit.
@@ -270,6 +272,26 @@ def order_place(
     return order
 
 
+def _number_taken(exc: IntegrityError) -> bool:
+    """Was it the order number's uniqueness (not the idempotency key's) that failed?"""
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    if constraint is not None:  # PostgreSQL names it
+        return constraint == "orders_order_number_key"
+    return "orders_order.number" in str(exc)  # SQLite: "UNIQUE constraint failed: ..."
+
+
+def _create_with_a_free_number(fields: dict, *, buyer: Any, key: str | None) -> Order:
+    """Insert the order under a freshly drawn number, drawing again while one is taken."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(number=_new_number(), **fields)
+        except IntegrityError:
+            if key is not None and Order.objects.filter(buyer=buyer, idempotency_key=key).exists():
+                raise
+    raise IntegrityError("could not draw a free order number")
+
+
 def _send_placed_emails_later(order_id: int) -> None:
     from plaza.orders.tasks import order_send_placed_emails as task
 
@@ -326,37 +348,37 @@ def _place(
         # InsufficientStock leaves the atomic block: nothing stays.
         stock_allocate(lines=quantities, owner=reservation_owner)
     now = timezone.now()
-    order = None
-    for _attempt in range(5):
+    fields = {
+        "shop": shop,
+        "buyer": buyer,
+        "currency": shop.currency,
+        "subtotal": subtotal,
+        "shipping": shipping_amount,
+        "discount": discount_amount,
+        "tax": inclusive_tax(total, tax_rate_bp),
+        "tax_rate_bp": tax_rate_bp,
+        "total": total,
+        "email": email,
+        "post_id": post_id,
+        "placed_at": now,
+        "idempotency_key": key,
+        "payment": attached,
+        "status": OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT,
+        "paid_at": now if paid else None,
+        **address_data,
+        **attribution_data,
+    }
+    if allocate:
+        order = _create_with_a_free_number(fields, buyer=buyer, key=key)
+    else:
+        # In the caller's transaction, without a savepoint: a number drawn twice (about once
+        # in 10**12 orders) breaks that transaction, which the caller runs again.
         try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    shop=shop,
-                    buyer=buyer,
-                    number=_new_number(),
-                    currency=shop.currency,
-                    subtotal=subtotal,
-                    shipping=shipping_amount,
-                    discount=discount_amount,
-                    tax=inclusive_tax(total, tax_rate_bp),
-                    tax_rate_bp=tax_rate_bp,
-                    total=total,
-                    email=email,
-                    post_id=post_id,
-                    placed_at=now,
-                    idempotency_key=key,
-                    payment=attached,
-                    status=OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT,
-                    paid_at=now if paid else None,
-                    **address_data,
-                    **attribution_data,
-                )
-            break
-        except IntegrityError:
-            if key is not None and Order.objects.filter(buyer=buyer, idempotency_key=key).exists():
-                raise
-    if order is None:
-        raise IntegrityError("could not draw a free order number")
+            order = Order.objects.create(number=_new_number(), **fields)
+        except IntegrityError as exc:
+            if _number_taken(exc):
+                raise OrderNumberTaken(str(exc)) from exc
+            raise
     OrderLine.objects.bulk_create(
         [
             OrderLine(

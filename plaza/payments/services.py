@@ -13,7 +13,10 @@ steps:
    ``payment.captured``, ``payment.voided``, ``payment.refunded``), delivered after commit.
 
 The transactions are durable: calling these services inside the caller's own transaction is a
-programming error (RuntimeError), since the provider call would then run inside it.
+programming error (RuntimeError), since the provider call would then run inside it. Two steps
+call no provider and may run in the caller's transaction: ``payment_open`` (step 1, with what the
+payment is for) and ``payment_record`` (step 3 of ``payment_call``, with what the answer
+changes: checkout records a sale in the transaction that places its order).
 
 Retrying is always safe. The same idempotency key finds the same payment; a retry after a lost
 answer sends the provider the same key, so the provider recognises the first attempt; while a
@@ -30,7 +33,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -347,6 +350,50 @@ def payment_send(
     return _authorize_send(payment, event, token=token, return_url=return_url)
 
 
+@dataclass(frozen=True)
+class ProviderAnswer:
+    """The provider's answer to an authorisation opened by ``payment_open``, not recorded yet
+    (see ``payment_call`` and ``payment_record``)."""
+
+    payment: Payment
+    event: PaymentEvent
+    result: GatewayResult
+
+    @property
+    def succeeded(self) -> bool:
+        """The money is held or taken: nothing more is asked of the shopper."""
+        return self.result.status in (Outcome.AUTHORIZED, Outcome.CAPTURED)
+
+
+def payment_call(
+    *,
+    payment: Payment,
+    event: PaymentEvent,
+    payment_method_token: str,
+    return_url: str = "",
+) -> ProviderAnswer:
+    """Step 2 alone of an authorisation opened by ``payment_open``: the provider call (a sale
+    when it was opened as one), outside any transaction. The payment stays marked in flight
+    until ``payment_record`` records the answer, which the caller must do whatever happens next:
+    in the transaction that acts on a successful answer (checkout places the order in it), or in
+    a transaction of its own."""
+    token = _validate_token(payment_method_token, field="payment_method_token")
+    result = _authorize_call(payment, event, token=token, return_url=return_url)
+    return ProviderAnswer(payment=payment, event=event, result=result)
+
+
+def payment_record(*, answer: ProviderAnswer) -> Payment:
+    """Step 3 of ``payment_call``: record the answer on the payment (locked until the commit)
+    and publish what it became (``payment.captured``, ...), delivered after the commit. Runs in
+    the caller's transaction when there is one (no savepoint), else in one of its own; it calls
+    no provider. Returns the payment; raises PaymentProviderUnavailable, once the answer is
+    recorded, when the provider gave none (retry with the same key)."""
+    payment = _finish(answer.payment, answer.event, answer.result, fails_payment=True, nested=True)
+    if answer.result.status == Outcome.ERROR:
+        raise PaymentProviderUnavailable(answer.result.message, code=answer.result.decline_code)
+    return payment
+
+
 def _clean_authorisation(
     provider: str,
     amount: object,
@@ -369,10 +416,10 @@ def _clean_authorisation(
 _SALE = "sale"
 
 
-def _authorize_send(
+def _authorize_call(
     payment: Payment, event: PaymentEvent, *, token: str, return_url: str
-) -> Payment:
-    result = _call(
+) -> GatewayResult:
+    return _call(
         get_gateway(payment.provider).authorize,
         amount=payment.amount,
         currency=payment.currency,
@@ -383,6 +430,12 @@ def _authorize_send(
         return_url=return_url,
         capture=event.detail == _SALE,
     )
+
+
+def _authorize_send(
+    payment: Payment, event: PaymentEvent, *, token: str, return_url: str
+) -> Payment:
+    result = _authorize_call(payment, event, token=token, return_url=return_url)
     payment = _finish(payment, event, result, fails_payment=True)
     if result.status == Outcome.ERROR:
         raise PaymentProviderUnavailable(result.message, code=result.decline_code)
@@ -641,10 +694,16 @@ def _call(operation: Callable[..., GatewayResult], **kwargs) -> GatewayResult:
 
 
 def _finish(
-    payment: Payment, event: PaymentEvent, result: GatewayResult, *, fails_payment: bool
+    payment: Payment,
+    event: PaymentEvent,
+    result: GatewayResult,
+    *,
+    fails_payment: bool,
+    nested: bool = False,
 ) -> Payment:
-    """Record the provider's answer to ``event`` on the payment (step 3)."""
-    with transaction.atomic(durable=True):
+    """Record the provider's answer to ``event`` on the payment (step 3). In a transaction of
+    its own; with ``nested``, in the caller's when one is open (without a savepoint)."""
+    with transaction.atomic(savepoint=False) if nested else transaction.atomic(durable=True):
         payment = _lock(payment)
         payment.in_flight_until = None
         if result.status == Outcome.FAILED:
