@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -45,26 +46,41 @@ def stock_available_for_variants(
     return {variant_id: available for variant_id, (available, _held) in levels.items()}
 
 
+# Every stock row of the variants, with the units of its expired holds and of one owner's live
+# holds. Written out: it is the hottest read of a sale (every quote, checkout and live-stock
+# broadcast), and the ORM took ten times longer to build it than the database to answer it.
+_LEVELS_SQL = """
+SELECT s.variant_id, s.quantity - s.allocated - s.reserved, COALESCE((
+    SELECT SUM(r.quantity) FROM inventory_reservation r
+    WHERE r.stock_id = s.id AND r.expires_at <= %s
+), 0), {own}
+FROM inventory_stock s
+WHERE s.variant_id IN ({ids})
+"""
+_OWN_SQL = """COALESCE((
+    SELECT SUM(r.quantity) FROM inventory_reservation r
+    WHERE r.stock_id = s.id AND r.owner = %s AND r.expires_at > %s
+), 0)"""
+
+
 def stock_available_and_held(
     *, variant_ids: Iterable[int], owner: str | None = None, now: datetime | None = None
 ) -> dict[int, tuple[int, int]]:
     """Per variant id: (units that can be sold now to ``owner``, units of them ``owner`` holds
     live). As ``stock_available_for_variants``, in the same one query."""
-    ids = list(variant_ids)
-    now = now or timezone.now()
+    ids = [int(pk) for pk in variant_ids]
     levels = dict.fromkeys(ids, (0, 0))
-    rows = Stock.objects.filter(variant_id__in=ids).annotate(
-        expired=_held(expired_before=now),
-        own=_held(owner=owner, live_after=now) if owner else Value(0, output_field=IntegerField()),
-    )
-    for variant_id, quantity, allocated, reserved, expired, own in rows.values_list(
-        "variant_id", "quantity", "allocated", "reserved", "expired", "own"
-    ):
+    if not ids:
+        return levels
+    when = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    sql = _LEVELS_SQL.format(own=_OWN_SQL if owner else "0", ids=", ".join(["%s"] * len(ids)))
+    params = [when, *([owner, when] if owner else []), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for variant_id, free, expired, own in rows:
         available, held = levels[variant_id]
-        levels[variant_id] = (
-            available + max(quantity - allocated - reserved + expired + own, 0),
-            held + own,
-        )
+        levels[variant_id] = (available + max(free + expired + own, 0), held + own)
     return levels
 
 
