@@ -44,9 +44,7 @@ def access_shop_membership(*, user: User, shop_slug: str, roles=None) -> Members
     if not user.is_authenticated:
         raise NotFound(_("This shop does not exist."))
     try:
-        membership = Membership.objects.select_related("shop").get(
-            user=user, shop__slug=shop_slug
-        )
+        membership = Membership.objects.select_related("shop").get(user=user, shop__slug=shop_slug)
     except Membership.DoesNotExist:
         raise NotFound(_("This shop does not exist.")) from None
     if roles is not None and membership.role not in roles:
@@ -55,7 +53,9 @@ def access_shop_membership(*, user: User, shop_slug: str, roles=None) -> Members
 
 
 def staff_list(*, shop: Shop) -> QuerySet[Membership]:
-    return Membership.objects.filter(shop=shop).select_related("user").order_by("role", "user__email")
+    return (
+        Membership.objects.filter(shop=shop).select_related("user").order_by("role", "user__email")
+    )
 
 
 def invitation_list_open(*, shop: Shop) -> QuerySet[Invitation]:

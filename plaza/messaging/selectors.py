@@ -59,9 +59,7 @@ def inbox_settings_get(*, shop: Shop) -> InboxSettings:
     if found is None:
         found, _created = InboxSettings.objects.get_or_create(shop=shop)
     # Cached once the row is committed: a transaction that rolls back must not leave it there.
-    transaction.on_commit(
-        lambda: near_set(key, found, timeout=INBOX_SETTINGS_SECONDS), robust=True
-    )
+    transaction.on_commit(lambda: near_set(key, found, timeout=INBOX_SETTINGS_SECONDS), robust=True)
     return found
 
 

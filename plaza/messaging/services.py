@@ -263,7 +263,6 @@ def message_receive(
     external_id: str | None = None,
     attachment_url: str = "",
     language: str = "",
-    locked: bool = False,
 ) -> tuple[Message, bool]:
     """Store a customer's message (``language``: the one the customer's page is in). Returns (message, created): a redelivery of the same
     provider id returns the stored message and False, changing nothing.
@@ -276,8 +275,28 @@ def message_receive(
         existing = Message.objects.filter(conversation=conversation, external_id=external_id)
         if (found := existing.first()) is not None:
             return found, False
-    if not locked:  # ``locked``: the caller locked the row in this transaction (with its shop)
-        conversation = _lock(conversation)
+    return _message_store(
+        conversation=_lock(conversation),
+        text=text,
+        prepared=prepared,
+        payload=payload,
+        external_id=external_id,
+        attachment_url=attachment_url,
+        language=language,
+    )
+
+
+def _message_store(
+    *,
+    conversation: Conversation,
+    text: str,
+    prepared,
+    payload: dict | None,
+    external_id: str | None,
+    attachment_url: str,
+    language: str,
+) -> tuple[Message, bool]:
+    """``message_receive`` once the conversation's row is locked in the transaction."""
     now = timezone.now()
     message = Message(
         conversation=conversation,
@@ -369,13 +388,15 @@ def web_chat_message_post(
         quick = str((payload or {}).get("quick_reply") or "")
         if quick and not (text or "").strip():
             text = _quick_reply_title(conversation, quick)
-        message, _created = message_receive(
+        text = _clean_message_text(text, allow_empty=attachment is not None)
+        message, _created = _message_store(
             conversation=conversation,
             text=text,
-            attachment=attachment,
+            prepared=photo_prepare(upload=attachment) if attachment is not None else None,
             payload=payload,
+            external_id=None,
+            attachment_url="",
             language=language,
-            locked=True,
         )
     from plaza.messaging.bot.engine import bot_respond
 

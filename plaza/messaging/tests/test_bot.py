@@ -2,6 +2,7 @@
 checkout in the chat and handoff, in each of Plaza's six languages."""
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -18,6 +19,8 @@ from plaza.payments.services import payment_method_save
 from plaza.payments.tests.factories import card_token
 
 pytestmark = pytest.mark.django_db
+
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -311,6 +314,25 @@ def test_a_product_question_costs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(24):
         replies = say(guest_chat, "Is size 42 in stock?", context=trail.pk)
     assert "42 is in stock" in texts(replies)
+
+
+@pytest.mark.django_db(transaction=True)  # real transactions: what is cached after commit
+def test_a_product_question_on_the_web_chat_costs_a_fixed_number_of_queries(
+    client, shop, trail, django_assert_num_queries
+):
+    # given: the guest's conversation exists, and the bot has read the catalog and the product
+    url = f"/api/v1/chat/{shop.slug}/messages"
+    client.post(url, {"text": "Is size 41 in stock?", "product": trail.pk}, content_type=JSON)
+    # when / then: find and lock the conversation, store the message (4 with BEGIN and COMMIT),
+    # read the product's stock, store the reply (4); the session is read from the database when
+    # there is no Redis in front of it
+    expected = 10 + (settings.SESSION_ENGINE == "django.contrib.sessions.backends.db")
+    with django_assert_num_queries(expected):
+        response = client.post(
+            url, {"text": "Is size 42 in stock?", "product": trail.pk}, content_type=JSON
+        )
+    assert response.status_code == 201
+    assert "42 is in stock" in " ".join(r["text"] for r in response.json()["replies"])
 
 
 def test_i_want_it_after_asking_about_one_size_means_that_size(guest_chat, trail):
