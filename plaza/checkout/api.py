@@ -319,13 +319,7 @@ def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
     lines = [(line.variant_id, line.quantity, line.post_id) for line in payload.lines]
     if services.sold_out_known(variant_ids=[line[0] for line in lines], buyer=request.auth):
         raise CheckoutStale(_("Sold out."), changes=[_("Every unit has found a buyer.")])
-    services.checkout_hold(buyer=request.auth, lines=lines)
-    return selectors.quote_build(
-        lines=lines,
-        shipping=payload.shipping,
-        holder=selectors.reservation_owner(request.auth),
-        images=False,  # the answer has no pictures
-    )
+    return services.checkout_start(buyer=request.auth, lines=lines, shipping=payload.shipping)
 
 
 @router.post(

@@ -182,6 +182,14 @@ def _variants(
     return {v.pk: v for v in qs}
 
 
+def quote_variants(
+    *, variant_ids: Iterable[int], for_display: bool = True, images: bool = True
+) -> dict[int, Variant]:
+    """The variants on sale among these, for ``quote_build`` (id -> variant with its product,
+    the product's drop and shop): one query, plus translations and images as asked."""
+    return _variants(variant_ids, for_display=for_display, images=images)
+
+
 def shipping_method_list(*, shop: Shop, active_only: bool = True) -> QuerySet[ShippingMethod]:
     qs = ShippingMethod.objects.filter(shop=shop)
     return qs.filter(is_active=True) if active_only else qs
@@ -201,6 +209,7 @@ def quote_build(
     holder: str | None = None,
     for_display: bool = True,
     images: bool = True,
+    variants: dict[int, Variant] | None = None,
 ) -> Quote:
     """Price ``lines`` — (variant id, quantity, post id) or cart lines — grouped by shop.
 
@@ -210,7 +219,8 @@ def quote_build(
     ``holder``'s own reservations count as available to it (see ``reservation_owner``).
     Without ``for_display`` the images and translations are not loaded (titles then come in the
     shop's own language); without ``images``, only the images are not (an answer with no
-    pictures, such as the API's).
+    pictures, such as the API's). ``variants``: those of ``quote_variants`` for these lines, when
+    the caller read them already in this request.
     """
     shipping = shipping or {}
     rows: list[tuple[int, int, int | None, int | None]] = []
@@ -219,7 +229,8 @@ def quote_build(
             rows.append((line.variant_id, line.quantity, line.post_id, line.pk))
         else:
             rows.append((int(line[0]), int(line[1]), line[2] if len(line) > 2 else None, None))
-    variants = _variants((row[0] for row in rows), for_display=for_display, images=images)
+    if variants is None:
+        variants = _variants((row[0] for row in rows), for_display=for_display, images=images)
     levels = stock_available_and_held(variant_ids=[row[0] for row in rows], owner=holder)
     by_shop: dict[int, ShopQuote] = {}
     quote = Quote()

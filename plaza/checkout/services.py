@@ -50,7 +50,13 @@ from plaza.checkout.models import (
     CheckoutStatus,
     ShippingMethod,
 )
-from plaza.checkout.selectors import Quote, quote_build, quote_changes, reservation_owner
+from plaza.checkout.selectors import (
+    Quote,
+    quote_build,
+    quote_changes,
+    quote_variants,
+    reservation_owner,
+)
 from plaza.core import events
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
@@ -368,18 +374,38 @@ def checkout_line_turn(*, buyer: User, drop_id) -> None:
     drop_admit(drop=drop, user=buyer)
 
 
-def checkout_hold(*, buyer: User, lines: list) -> datetime | None:
+def checkout_start(*, buyer: User, lines: list, shipping: Mapping[str, int]) -> Quote:
+    """Start a "Buy now" checkout: hold the units of ``lines`` (see ``checkout_hold``) and price
+    them for the buyer, their holds included (the quote names what could not be held). The
+    variants are read once, for the drops and the quote; no images."""
+    quantities = _quantities(lines)
+    variants = quote_variants(variant_ids=list(quantities), images=False)
+    known = None
+    if set(quantities) <= set(variants):  # else the drops of items not for sale are read too
+        known = {pk: getattr(variants[pk].product, "drop", None) for pk in quantities}
+    checkout_hold(buyer=buyer, lines=lines, drops=known)
+    return quote_build(
+        lines=lines,
+        shipping=dict(shipping),
+        holder=reservation_owner(buyer),
+        images=False,
+        variants=variants,
+    )
+
+
+def checkout_hold(*, buyer: User, lines: list, drops: Mapping | None = None) -> datetime | None:
     """Checkout starts: hold the units of ``lines`` ((variant id, quantity, ...) or cart lines)
     for the buyer until the returned time, replacing what they held before. When a line cannot
     be held (sold out meanwhile), nothing is held and None is returned: the quote says why.
 
     Drops are checked first: before its release, over the shopper's limit, or while the shopper
     waits in the drop's line, this raises (DropNotOpen, DropLimitReached, DropQueued) and holds
-    nothing."""
+    nothing. ``drops``: variant id -> drop (or None) of every line, when the caller read them.
+    """
     quantities = _quantities(lines)
     if not quantities:
         return None
-    _check_drops(buyer=buyer, quantities=quantities, admit=True)
+    _check_drops(buyer=buyer, quantities=quantities, admit=True, known=drops)
     try:
         until = stock_reserve(owner=reservation_owner(buyer), lines=quantities)
         cache.set(_holds_key(buyer), list(quantities), timeout=settings.PLAZA_RESERVATION_SECONDS)
@@ -1011,6 +1037,7 @@ __all__ = [
     "checkout_hold",
     "checkout_next_action",
     "checkout_release",
+    "checkout_start",
     "shipping_method_create",
     "shipping_method_delete",
     "shipping_method_update",
