@@ -71,6 +71,29 @@ def group_send_can_reach(layer) -> bool:
     return True
 
 
+# Sends waiting for their loop, per loop: a request hands its sends over with one wake-up of
+# the loop (a write to its self-pipe and a thread switch) rather than one per send, and the same
+# message to the same group twice in a batch goes once ("the conversation changed", said by
+# both the customer's message and the bot's reply).
+_pending: dict[asyncio.AbstractEventLoop, list[tuple]] = {}
+_pending_lock = threading.Lock()
+
+
+def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
+    """On ``loop``: start the sends waiting for it."""
+    with _pending_lock:
+        batch = _pending.pop(loop, [])
+    seen: set[tuple] = set()
+    for layer, group, message in batch:
+        key = (id(layer), group, repr(sorted(message.items(), key=str)))
+        if key in seen:
+            continue
+        seen.add(key)
+        send = _bounded(layer, group, message) if bounded else layer.group_send(group, message)
+        task = loop.create_task(send)
+        task.add_done_callback(_log_failure)
+
+
 def group_send_soon(group: str, message: dict, *, layer=None) -> None:
     """Send ``message`` to ``group`` without making the caller wait on the channel layer.
     Never raises: a broken layer must not break the write that triggered the send."""
@@ -79,15 +102,19 @@ def group_send_soon(group: str, message: dict, *, layer=None) -> None:
         if layer is None:
             return
         loop = _socket_loop
+        bounded = False
         if loop is None or not loop.is_running():
             if isinstance(layer, InMemoryChannelLayer):
                 # In memory, the layer serves this process's sockets only, and none ever
                 # connected here: nobody can be listening.
                 return
             loop = _sender()
-            future = asyncio.run_coroutine_threadsafe(_bounded(layer, group, message), loop)
-        else:
-            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
-        future.add_done_callback(_log_failure)
+            bounded = True
+        with _pending_lock:
+            waiting = _pending.setdefault(loop, [])
+            waiting.append((layer, group, message))
+            first = len(waiting) == 1
+        if first:
+            loop.call_soon_threadsafe(_drain, loop, bounded)
     except Exception:  # noqa: BLE001 - logged; the committing request must go on
         logger.exception("live: could not send to %s", group)
