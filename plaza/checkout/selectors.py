@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core import signing
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from plaza.accounts.models import Shop, User
+from plaza.accounts.models import Address, Shop, User
 from plaza.catalog.models import ProductImage, ProductStatus, ProductTranslation, Variant
 from plaza.catalog.selectors import LocalizedText, product_text
 from plaza.checkout.models import Cart, CartLine, Checkout, ShippingMethod
@@ -23,6 +23,7 @@ from plaza.core.exceptions import NotFound
 from plaza.core.money import format_money
 from plaza.inventory.selectors import stock_available_and_held
 from plaza.orders.services import inclusive_tax
+from plaza.payments.models import PaymentMethod
 
 SEAL_SALT = "plaza.checkout.quote"
 MAX_LINES = 100
@@ -341,6 +342,44 @@ def access_buyer_checkout(*, buyer: User, uid) -> Checkout:
         ).get(uid=uid, buyer=buyer)
     except (Checkout.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("This checkout does not exist.")) from None
+
+
+@dataclass(frozen=True)
+class SavedChoices:
+    """What ``checkout_saved_choices`` found in one query."""
+
+    used_key: bool  # the buyer sent a checkout with this key already
+    address: Address | None  # the saved address asked for, None when not asked or not found
+    card: tuple[str, str] | None  # (provider, token) of the saved card asked for, likewise
+
+
+def checkout_saved_choices(
+    *, buyer: User, key: str, address_id: int | None, payment_method_id: int | None
+) -> SavedChoices | None:
+    """A returning shopper's checkout in one query: is ``key`` used, and their saved address and
+    card. None when no saved address was asked for or it is not theirs: the caller then asks
+    each question on its own (and says what is missing)."""
+    if address_id is None:
+        return None
+    used = Checkout.objects.filter(buyer=buyer, idempotency_key=str(key)[:200]).values("pk")
+    rows = Address.objects.filter(pk=address_id, user=buyer).annotate(
+        used_checkout=Subquery(used[:1])
+    )
+    if payment_method_id is not None:
+        card = PaymentMethod.objects.filter(pk=payment_method_id, user_id=buyer.pk)
+        rows = rows.annotate(
+            card_provider=Subquery(card.values("provider")[:1]),
+            card_token=Subquery(card.values("token")[:1]),
+        )
+    address = rows.first()
+    if address is None:
+        return None
+    card_found = payment_method_id is not None and address.card_provider is not None
+    return SavedChoices(
+        used_key=address.used_checkout is not None,
+        address=address,
+        card=(address.card_provider, address.card_token) if card_found else None,
+    )
 
 
 def checkout_get_by_key(*, buyer: User, key: str) -> Checkout | None:

@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plaza.accounts.models import Shop, User
+from plaza.accounts.models import Address, Shop, User
 from plaza.accounts.selectors import access_address
 from plaza.accounts.services import ADDRESS_FIELDS, address_create, address_validate
 from plaza.catalog.models import ProductStatus, Variant
@@ -52,6 +52,7 @@ from plaza.checkout.models import (
 )
 from plaza.checkout.selectors import (
     Quote,
+    checkout_saved_choices,
     quote_build,
     quote_changes,
     quote_variants,
@@ -455,18 +456,24 @@ def _clean_key(key: Any) -> str:
     return key
 
 
-def _resolve_address(buyer: User, choice: AddressChoice) -> dict[str, str]:
+def _resolve_address(buyer: User, choice: AddressChoice, saved: Address | None) -> dict[str, str]:
+    """The address to ship to; ``saved``: the saved address asked for, if read already."""
     if choice.address_id is not None:
-        address = access_address(user=buyer, address_id=choice.address_id)
+        address = saved or access_address(user=buyer, address_id=choice.address_id)
         return address_validate(data={f: getattr(address, f) for f in ADDRESS_FIELDS})
     if not choice.data:
         raise ValidationError(_("Enter a shipping address."), field="address")
     return address_validate(data=dict(choice.data))
 
 
-def _resolve_payment(buyer: User, choice: PaymentChoice) -> tuple[str, str]:
-    """(provider, token) of the chosen card."""
+def _resolve_payment(
+    buyer: User, choice: PaymentChoice, saved: tuple[str, str] | None
+) -> tuple[str, str]:
+    """(provider, token) of the chosen card; ``saved``: those of the saved card asked for, if
+    read already."""
     if choice.method_id is not None:
+        if saved is not None:
+            return saved
         method = access_payment_method(user=buyer, payment_method_id=choice.method_id)
         return method.provider, method.token
     token = (choice.token or "").strip()
@@ -520,9 +527,16 @@ def checkout_complete(
         new_card=payment.method_id is None,
         save_card=payment.save,
     )
-    existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()
-    if existing is not None:
-        return _replay(existing, request_hash, return_url)
+    saved = checkout_saved_choices(
+        buyer=buyer,
+        key=key,
+        address_id=address.address_id,
+        payment_method_id=payment.method_id,
+    )
+    if saved is None or saved.used_key:
+        existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()
+        if existing is not None:
+            return _replay(existing, request_hash, return_url)
 
     quote = quote_build(
         lines=_lines_from(cart, lines),
@@ -550,8 +564,8 @@ def checkout_complete(
         admit=True,
         known=drops,
     )
-    address_data = _resolve_address(buyer, address)
-    provider, token = _resolve_payment(buyer, payment)
+    address_data = _resolve_address(buyer, address, saved.address if saved else None)
+    provider, token = _resolve_payment(buyer, payment, saved.card if saved else None)
     post_ids = [line.post_id for line in quote_lines if line.post_id]
     # A one-shop checkout whose every unit the buyer holds is paid in one step (a sale): the
     # units cannot run out before the order is placed, so no authorisation to capture later.

@@ -339,6 +339,59 @@ def test_checkout_refuses_another_users_saved_card(shopper, other_owner, sneaker
     assert not Order.objects.filter(buyer=shopper).exists()
 
 
+@pytest.mark.parametrize("theirs", ["address", "card"])
+def test_checkout_refuses_another_users_saved_address_or_card_with_a_saved_address(
+    shopper, other_owner, sneaker, theirs
+):
+    """The saved address and card are read with the key in one query: what is not the
+    shopper's is still refused as missing, and nothing is charged."""
+    # given: each shopper has a saved address and card
+    from plaza.accounts.services import address_create
+    from plaza.payments.services import payment_method_save
+    from plaza.payments.tests.factories import card_token
+
+    mine = (
+        address_create(user=shopper, data=ADDRESS),
+        payment_method_save(user=shopper, token=card_token()),
+    )
+    other = (
+        address_create(user=other_owner, data=ADDRESS),
+        payment_method_save(user=other_owner, token=card_token()),
+    )
+    address, card = (other[0], mine[1]) if theirs == "address" else (mine[0], other[1])
+    # when / then
+    with pytest.raises(NotFound, match=theirs):
+        buy_now(
+            shopper,
+            first_variant(sneaker),
+            address=AddressChoice(address_id=address.pk),
+            payment=PaymentChoice(method_id=card.pk),
+        )
+    assert not Payment.objects.exists()
+
+
+def test_a_returning_shopper_repeating_a_checkout_gets_the_same_one(shopper, sneaker):
+    # given: a checkout paid with the saved address and card
+    from plaza.accounts.services import address_create
+    from plaza.payments.services import payment_method_save
+    from plaza.payments.tests.factories import card_token
+
+    saved = {
+        "address": AddressChoice(address_id=address_create(user=shopper, data=ADDRESS).pk),
+        "payment": PaymentChoice(
+            method_id=payment_method_save(user=shopper, token=card_token()).pk
+        ),
+    }
+    variant = first_variant(sneaker)
+    checkout_hold(buyer=shopper, lines=[(variant.pk, 1)])
+    first = buy_now(shopper, variant, key="again", **saved)
+    # when: the same request again (its hold is gone: it became the order)
+    again = buy_now(shopper, variant, key="again", **saved)
+    # then
+    assert again.pk == first.pk
+    assert Order.objects.filter(buyer=shopper).count() == 1
+
+
 def test_checkout_refuses_an_incomplete_address_and_charges_nothing(shopper, sneaker):
     with pytest.raises(ValidationError, match="city"):
         buy_now(
@@ -537,12 +590,12 @@ def test_a_hold_that_cannot_be_made_holds_nothing(shopper, other_owner, sneaker)
 
 # Statements of one returning shopper's "Buy now" after the hold, as the test database sees them
 # (each short transaction of the services shows as a SAVEPOINT pair here, BEGIN/COMMIT in
-# production): is the key used, pricing with the buyer's holds and drops, the saved address and
-# card 6; the checkout, its part and its payment opened in one transaction 6; placing the order,
-# paid, with its lines and timeline, the provider's answer (the units are held, so a one-step
-# sale) recorded with it, and allocating the stock last 11. SQLite has no data-modifying WITH:
-# its allocation takes the locked path (3 statements more).
-ONE_CHECKOUT_QUERIES = {"postgresql": 23, "sqlite": 26}
+# production): is the key used, with the saved address and card, 1; pricing with the buyer's
+# holds and drops 3; the checkout, its part and its payment opened in one transaction 6;
+# placing the order, paid, with its lines and timeline, the provider's answer (the units are
+# held, so a one-step sale) recorded with it, and allocating the stock last 11. SQLite has no
+# data-modifying WITH: its allocation takes the locked path (3 statements more).
+ONE_CHECKOUT_QUERIES = {"postgresql": 21, "sqlite": 24}
 
 
 def test_one_checkout_costs_a_pinned_number_of_queries(shopper, sneaker, django_assert_num_queries):
