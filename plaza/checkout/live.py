@@ -137,12 +137,17 @@ class _Coalescer:
     last broadcast."""
 
     def __init__(self) -> None:
+        # True: broadcast at once, in the thread that made the change (no timer thread).
+        self.synchronous = False
         self.lock = threading.Lock()
         self.pending: set[int] = set()
         self.timer: threading.Timer | None = None
         self.last = float("-inf")  # time.monotonic() of the last broadcast
 
     def add(self, variant_ids: list[int]) -> None:
+        if self.synchronous:
+            stock_broadcast(variant_ids=variant_ids)
+            return
         with self.lock:
             self.pending.update(variant_ids)
             if self.timer is not None:

@@ -74,6 +74,7 @@ from plaza.inventory.services import (
 )
 from plaza.orders.exceptions import OrderNumberTaken
 from plaza.orders.services import order_mark_paid, order_place
+from plaza.payments.exceptions import PaymentChanged
 from plaza.payments.models import Payment, PaymentStatus
 from plaza.payments.selectors import access_payment_method, payment_provider_default
 from plaza.payments.services import (
@@ -810,13 +811,17 @@ def _place_orders(
     answers = answers or {}
     try:
         try:
+            lock_payments = False
             for attempt in range(3):
                 try:
                     parts, bought, used_drops = _place_in_one_transaction(
-                        checkout, parts, drops, variants, answers
+                        checkout, parts, drops, variants, answers, lock_payments=lock_payments
                     )
                     break
-                except OrderNumberTaken:
+                except (OrderNumberTaken, PaymentChanged) as exc:
+                    # Run again: another order number is drawn; a payment that changed while
+                    # its answer was on the way is read, locked, first.
+                    lock_payments = lock_payments or isinstance(exc, PaymentChanged)
                     if attempt == 2:
                         raise
         except BaseException:
@@ -864,9 +869,13 @@ def _place_in_one_transaction(
     drops: Mapping | None,
     variants: Mapping | None,
     answers: dict[int, ProviderAnswer],
+    *,
+    lock_payments: bool = False,
 ) -> tuple[list[CheckoutPart] | None, dict[int, int], list]:
     """The placement transaction of ``_place_orders``: (the parts placed, or None when a twin
-    request finished the checkout; the units bought per variant id; the drops claimed)."""
+    request finished the checkout; the units bought per variant id; the drops claimed).
+    ``lock_payments``: read and lock each payment before recording its answer (see
+    ``payment_record``)."""
     with transaction.atomic():
         now = timezone.now()
         done = {"status": CheckoutStatus.COMPLETED, "completed_at": now, "updated_at": now}
@@ -882,7 +891,7 @@ def _place_in_one_transaction(
             for part in parts:
                 answer = answers.get(part.shop_id)
                 if answer is not None:
-                    part.payment = payment_record(answer=answer)
+                    part.payment = payment_record(answer=answer, lock=lock_payments)
         if not won:
             return None, {}, []  # a twin request finished (or failed) it: answer as it stands
         for name, value in done.items():

@@ -24,6 +24,13 @@ class PaymentStateError(Conflict):
     code = "payment_state"
 
 
+class PaymentChanged(PaymentStateError):
+    """A payment changed while its provider's answer was on the way (409): the transaction that
+    was recording the answer without a lock is broken; record it again with the lock."""
+
+    code = "payment_changed"
+
+
 class IdempotencyConflict(Conflict):
     """The idempotency key was used before for a different payment (409)."""
 

@@ -28,6 +28,7 @@ refuses raises PaymentRefused. No definitive answer raises PaymentProviderUnavai
 with the same arguments.
 """
 
+import copy
 import hashlib
 import json
 import logging
@@ -48,6 +49,7 @@ from plaza.core.exceptions import ValidationError
 from plaza.core.money import MAX_AMOUNT, currency_is_valid, format_money
 from plaza.payments.exceptions import (
     IdempotencyConflict,
+    PaymentChanged,
     PaymentProviderUnavailable,
     PaymentRefused,
     PaymentStateError,
@@ -382,12 +384,24 @@ def payment_call(
     return ProviderAnswer(payment=payment, event=event, result=result)
 
 
-def payment_record(*, answer: ProviderAnswer) -> Payment:
-    """Step 3 of ``payment_call``: record the answer on the payment (locked until the commit)
-    and publish what it became (``payment.captured``, ...), delivered after the commit. Runs in
-    the caller's transaction when there is one (no savepoint), else in one of its own; it calls
-    no provider. Returns the payment; raises PaymentProviderUnavailable, once the answer is
-    recorded, when the provider gave none (retry with the same key)."""
+def payment_record(*, answer: ProviderAnswer, lock: bool = False) -> Payment:
+    """Step 3 of ``payment_call``: record the answer on the payment and publish what it became
+    (``payment.captured``, ...), delivered after the commit. Runs in the caller's transaction
+    when there is one (no savepoint), else in one of its own; it calls no provider. Returns the
+    payment; raises PaymentProviderUnavailable, once the answer is recorded, when the provider
+    gave none (retry with the same key).
+
+    A successful answer is written with one conditional UPDATE of the payment as it was opened
+    (no read, no lock first). Should the payment have changed meanwhile (a provider's
+    notification came first), this raises PaymentChanged in the caller's transaction, which is
+    then broken: run it again with ``lock=True``, which locks the payment and reads it first
+    (as every other answer is recorded). Outside a transaction that retry happens here."""
+    if answer.succeeded and not lock:
+        try:
+            return _finish_unlocked(answer)
+        except PaymentChanged:
+            if transaction.get_connection().in_atomic_block:
+                raise
     payment = _finish(answer.payment, answer.event, answer.result, fails_payment=True, nested=True)
     if answer.result.status == Outcome.ERROR:
         raise PaymentProviderUnavailable(answer.result.message, code=answer.result.decline_code)
@@ -701,38 +715,61 @@ def _finish(
     fails_payment: bool,
     nested: bool = False,
 ) -> Payment:
-    """Record the provider's answer to ``event`` on the payment (step 3). In a transaction of
-    its own; with ``nested``, in the caller's when one is open (without a savepoint)."""
+    """Record the provider's answer to ``event`` on the payment (step 3), the payment locked. In
+    a transaction of its own; with ``nested``, in the caller's when one is open (without a
+    savepoint)."""
     with transaction.atomic(savepoint=False) if nested else transaction.atomic(durable=True):
         payment = _lock(payment)
-        payment.in_flight_until = None
-        if result.status == Outcome.FAILED:
-            event.status = PaymentEventStatus.FAILED
-        elif result.status in (Outcome.ERROR, Outcome.PENDING):
-            event.status = PaymentEventStatus.PENDING
-        else:
-            event.status = PaymentEventStatus.SUCCEEDED
-        if event.kind == PaymentEventKind.REFUND and result.amount is not None:
-            event.amount = min(result.amount, event.amount)
-        event.provider_reference = result.reference[:255]
-        event.failure_code = result.decline_code[:64]
-        event.failure_message = result.provider_message[:500]
-        event.save(
-            update_fields=[
-                "status",
-                "amount",
-                "provider_reference",
-                "failure_code",
-                "failure_message",
-                "updated_at",
-            ]
-        )
-        names_intent = event.kind in (PaymentEventKind.AUTHORIZE, PaymentEventKind.CONFIRM)
-        if names_intent and result.reference and not payment.provider_reference:
-            payment.provider_reference = result.reference[:255]
-        _apply(payment, result, fails_payment=fails_payment, amount=event.amount)
+        _record_answer(payment, event, result, fails_payment=fails_payment)
         payment.save(update_fields=_PAYMENT_FIELDS)
     return payment
+
+
+def _finish_unlocked(answer: ProviderAnswer) -> Payment:
+    """``_finish`` for the payment as ``payment_open`` left it, without reading it again: one
+    UPDATE on the condition that it is unchanged (its ``updated_at``). Raises PaymentChanged,
+    and the transaction rolls back, when it was changed meanwhile (a provider's notification)."""
+    payment = copy.copy(answer.payment)
+    version = payment.updated_at
+    with transaction.atomic(savepoint=False):
+        _record_answer(payment, answer.event, answer.result, fails_payment=True)
+        payment.updated_at = timezone.now()
+        fields = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
+        if not Payment.objects.filter(pk=payment.pk, updated_at=version).update(**fields):
+            raise PaymentChanged(_("This payment is being processed. Try again in a moment."))
+    return payment
+
+
+def _record_answer(
+    payment: Payment, event: PaymentEvent, result: GatewayResult, *, fails_payment: bool
+) -> None:
+    """Write the answer on its event and move the payment (to be saved by the caller)."""
+    payment.in_flight_until = None
+    if result.status == Outcome.FAILED:
+        event.status = PaymentEventStatus.FAILED
+    elif result.status in (Outcome.ERROR, Outcome.PENDING):
+        event.status = PaymentEventStatus.PENDING
+    else:
+        event.status = PaymentEventStatus.SUCCEEDED
+    if event.kind == PaymentEventKind.REFUND and result.amount is not None:
+        event.amount = min(result.amount, event.amount)
+    event.provider_reference = result.reference[:255]
+    event.failure_code = result.decline_code[:64]
+    event.failure_message = result.provider_message[:500]
+    event.save(
+        update_fields=[
+            "status",
+            "amount",
+            "provider_reference",
+            "failure_code",
+            "failure_message",
+            "updated_at",
+        ]
+    )
+    names_intent = event.kind in (PaymentEventKind.AUTHORIZE, PaymentEventKind.CONFIRM)
+    if names_intent and result.reference and not payment.provider_reference:
+        payment.provider_reference = result.reference[:255]
+    _apply(payment, result, fails_payment=fails_payment, amount=event.amount)
 
 
 def _apply(payment: Payment, result: GatewayResult, *, fails_payment: bool, amount: int) -> None:

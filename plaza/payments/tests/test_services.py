@@ -523,3 +523,61 @@ def test_the_services_never_break_the_constraints_whatever_the_order_of_calls():
         2_000,
     )
     assert not PaymentEvent.objects.filter(status="pending").exists()
+
+
+# --- an answer recorded in the caller's transaction -------------------------------------------
+
+
+def _opened_sale(key: str):
+    from plaza.payments.services import payment_open
+
+    with transaction.atomic():
+        return payment_open(
+            provider="test", amount=2_500, currency="EUR", idempotency_key=key, capture=True
+        )
+
+
+def test_a_sale_answer_is_recorded_in_the_callers_transaction_and_announced_after_it(
+    django_capture_on_commit_callbacks,
+):
+    # given: an opened sale whose provider call came back
+    from plaza.payments.services import payment_call, payment_record
+
+    payment, event = _opened_sale("rec-1")
+    answer = payment_call(payment=payment, event=event, payment_method_token=card_token())
+    # when: recorded inside the caller's own transaction
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        recorded = payment_record(answer=answer)
+    # then: captured, no call in flight, the event succeeded; one announcement, after commit
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_captured) == (PaymentStatus.CAPTURED, 2_500)
+    assert payment.in_flight_until is None
+    assert recorded.status == PaymentStatus.CAPTURED
+    assert PaymentEvent.objects.get(payment=payment).status == "succeeded"
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_for_a_payment_that_changed_meanwhile_is_recorded_under_the_lock():
+    """The answer is written without reading the payment again only if nothing changed it
+    since it was opened; a notification that came first is kept, not overwritten."""
+    # given: an opened sale, called; a provider's notification changed it meanwhile
+    from plaza.payments.exceptions import PaymentChanged
+    from plaza.payments.services import payment_call, payment_record
+
+    payment, event = _opened_sale("rec-2")
+    answer = payment_call(payment=payment, event=event, payment_method_token=card_token())
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_reference="pi_from_notification", updated_at=timezone.now()
+    )
+    # when: inside a transaction, the caller is told to run it again with the lock
+    with pytest.raises(PaymentChanged), transaction.atomic():
+        payment_record(answer=answer)
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
+    # when: on its own (or with lock=True), it is recorded under the lock
+    recorded = payment_record(answer=answer)
+    # then
+    payment.refresh_from_db()
+    assert (recorded.status, payment.status) == (PaymentStatus.CAPTURED, PaymentStatus.CAPTURED)
+    assert payment.provider_reference == "pi_from_notification"
+    assert payment.in_flight_until is None
