@@ -4,8 +4,14 @@ that build state by calling services (see plaza/*/tests/factories.py)."""
 import uuid
 
 import pytest
+from django.conf import settings as django_settings
 
 from config.celery import app as celery_app
+
+# No in-process ticker in tests: the ASGI application, imported by the socket tests and the live
+# journeys' server, would start it, and its sweeps would then run in a thread against whatever
+# database a test has (or has just dropped). The sweeps have tests of their own.
+django_settings.PLAZA_TICKER = False
 
 
 @pytest.fixture(autouse=True)
