@@ -142,6 +142,7 @@ class _Coalescer:
         self.lock = threading.Lock()
         self.pending: set[int] = set()
         self.timer: threading.Timer | None = None
+        self.sending = 0  # broadcasts being read and sent
         self.last = float("-inf")  # time.monotonic() of the last broadcast
 
     def add(self, variant_ids: list[int]) -> None:
@@ -163,10 +164,18 @@ class _Coalescer:
             ids, self.pending = sorted(self.pending), set()
             self.timer = None
             self.last = time.monotonic()
+            self.sending += 1
         try:
             stock_broadcast(variant_ids=ids)
         finally:
             connections.close_all()  # the timer's thread gives its connection back
+            with self.lock:
+                self.sending -= 1
+
+    def quiet(self) -> bool:
+        """Nothing waits to be broadcast, and nothing is being sent."""
+        with self.lock:
+            return self.timer is None and not self.sending
 
 
 _coalescer = _Coalescer()

@@ -87,7 +87,10 @@ def _socket(lang: str = "en") -> Socket:
 
 
 async def _open(product_ids, *, lang: str = "en") -> tuple[Socket, list[dict]]:
-    """A page's socket subscribed to the products, with the current stock it was sent."""
+    """A page's socket subscribed to the products, with the current stock it was sent. Opened
+    once the stock changes made before it are broadcast (a page that opens while a broadcast is
+    on its way may hear it as well: the stock it carries is current)."""
+    assert await sync_to_async(_eventually)(live._coalescer.quiet)
     socket = _socket(lang)
     assert await socket.connect()
     await socket.send_to(text_data=json.dumps({"subscribe": list(product_ids)}))
