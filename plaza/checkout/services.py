@@ -322,13 +322,12 @@ def sold_out_known(*, variant_ids, buyer: User | None = None) -> bool:
     expires after SOLD_OUT_SECONDS, so units that come back (an expired hold, a cancelled
     order) are offered again within that time. Only for a checkout that starts: paying never
     asks it."""
-    flagged = {
-        int(k.rsplit(":", 1)[1]) for k in cache.get_many([_sold_out_key(v) for v in variant_ids])
-    }
+    holds = _holds_key(buyer) if buyer is not None else None
+    found = cache.get_many([_sold_out_key(v) for v in variant_ids] + ([holds] if holds else []))
+    flagged = {int(k.rsplit(":", 1)[1]) for k in found if k != holds}
     if not flagged:
         return False
-    held = set(cache.get(_holds_key(buyer)) or ()) if buyer is not None else set()
-    return not flagged <= held
+    return not flagged <= set(found.get(holds) or ())  # one round trip for flags and holds
 
 
 def _remember_sold_out(error: InsufficientStock) -> None:
