@@ -317,18 +317,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def _compile(phrase: str) -> re.Pattern:
-    phrase = fold(phrase)
-    if is_cjk(phrase):
-        return re.compile(re.escape(phrase))
-    return re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])")
+def _compile(phrases) -> list[re.Pattern]:
+    """The patterns that find any of ``phrases``: a Latin-script phrase as whole words, a CJK
+    one anywhere. One alternation per kind, so a message is searched once per language and
+    intent, not once per phrase."""
+    folded = sorted({fold(p) for p in phrases}, key=len, reverse=True)
+    cjk = [re.escape(p) for p in folded if p and is_cjk(p)]
+    latin = [re.escape(p) for p in folded if p and not is_cjk(p)]
+    patterns = []
+    if latin:
+        patterns.append(re.compile(rf"(?<![\w'])(?:{'|'.join(latin)})(?![\w'])"))
+    if cjk:
+        patterns.append(re.compile("|".join(cjk)))
+    return patterns
 
 
 _PATTERNS: dict[str, list[tuple[str, re.Pattern]]] = {
-    intent: [(lang, _compile(p)) for lang, phrases in by_lang.items() for p in phrases]
+    intent: [(lang, pattern) for lang, phrases in by_lang.items() for pattern in _compile(phrases)]
     for intent, by_lang in INTENTS.items()
 }
-_BUDGET = [_compile(p) for phrases in BUDGET.values() for p in phrases]
+_BUDGET = [pattern for phrases in BUDGET.values() for pattern in _compile(phrases)]
 
 
 def intents_in(text: str) -> dict[str, set[str]]:
