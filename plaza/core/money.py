@@ -6,6 +6,7 @@ as Babel knows them, and the active locale's conventions.
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -78,6 +79,16 @@ class Money:
 
 def format_money(amount: int, currency: str, language: str | None = None) -> str:
     """Format minor units for people, in the given (or active) language: "₱1,250.00", "12,50 €"."""
+    language = language or translation.get_language() or "en"
+    if isinstance(amount, int):
+        return _formatted(amount, currency, language)
+    return _formatted.__wrapped__(amount, currency, language)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(amount, currency: str, language: str) -> str:
+    # Kept: a page or a chat answer formats the same few prices again and again, and Babel
+    # takes some 30 µs each time.
     value = Decimal(amount).scaleb(-currency_exponent(currency))
     return format_currency(value, currency, locale=babel_locale(language))
 

@@ -836,7 +836,9 @@ def _stock_label(variant: Variant, available: dict[int, int]) -> str:
 
 
 def _shipping(turn: Turn) -> None:
-    methods = list(shipping_method_list(shop=turn.shop))
+    methods = near_memo(
+        f"messaging:bot:shipping:{turn.shop.pk}", lambda: list(shipping_method_list(shop=turn.shop))
+    )
     if not methods:
         turn.say(_("The shop will tell you the shipping cost at checkout."))
         return
