@@ -466,6 +466,10 @@ def bot_turn_finish(
     # writes the bot's own columns and the conversation's last message.
     now = timezone.now()
     changes: dict = {"bot_state": state, "language": language[:10]}
+    if state.get("step") == "link":
+        from plaza.messaging.bot.engine import links_out_note
+
+        links_out_note()
     window = messaging_window(conversation=conversation, now=now, human=False)
     messages: list[Message] = []
     if window.is_open and replies:

@@ -30,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
@@ -250,11 +251,25 @@ def bot_order_paid(*, conversation: Conversation, order) -> Message | None:
         return None
 
 
+# Set, in the shared cache, while some conversation may wait for a payment (a link sent, a bank
+# asking to confirm): most captured payments (a feed checkout, a drop) then cost no query here.
+LINKS_OUT_KEY = "messaging:bot:payment-links-out"
+
+
+def links_out_note() -> None:
+    """A conversation now waits for a payment (its step is ``link``), for as long as a link
+    lasts and a little more."""
+    seconds = int(getattr(settings, "PLAZA_PAYMENT_LINK_SECONDS", 3600)) + 900
+    cache.set(LINKS_OUT_KEY, 1, timeout=seconds)
+
+
 def bot_payment_captured(*, payment_id: int) -> None:
     """A payment was captured: a conversation that sent its customer a payment link for this
     shop hears that the order is paid."""
     from plaza.orders.models import Order
 
+    if cache.get(LINKS_OUT_KEY) is None:
+        return  # no conversation has waited for a payment lately
     orders = Order.objects.filter(payment_id=payment_id, buyer__isnull=False).select_related(
         "shop", "buyer"
     )
@@ -357,6 +372,7 @@ def bot_cart_offer(*, conversation: Conversation, lines: list[tuple[int, int]]) 
                 state = dict(conversation.bot_state or {})
                 state.update({"step": "link", "choices": []})
                 Conversation.objects.filter(pk=conversation.pk).update(bot_state=state)
+                links_out_note()
     try:
         return [bot_message_send(conversation=conversation, text=text, payload=payload)]
     except WindowClosed:
