@@ -9,8 +9,8 @@ a shop, the drop (one variant, 500 units), a warm-up product, a shipping method,
 buyer with a saved address, a saved test card and a logged-in session (no login requests).
 Plaza then runs under uvicorn with two worker processes on a loopback port, each with a psycopg
 connection pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise;
-2 x 16 stays well under PostgreSQL's default max_connections of 100) and as many requests at once
-(``PLAZA_REQUESTS_AT_ONCE``, the pool size unless the environment says otherwise), with Redis (a database of
+2 x 16 stays well under PostgreSQL's default max_connections of 100) and Plaza's own number of
+requests at once (``PLAZA_REQUESTS_AT_ONCE``: 4 unless the environment says otherwise), with Redis (a database of
 its own, number 15, emptied first) when ``redis-cli ping`` answers on 127.0.0.1:6379. No Celery
 worker runs: with Redis the order e-mails queue there, as they would for a worker.
 
@@ -434,7 +434,8 @@ def main() -> None:
         # the environment may say otherwise, and "0" or "" runs without a pool.
         env = bench_env(Path(folder), DATABASE_URL=database_url, REDIS_URL=redis)
         connections = database_pool(env, workers=args.workers, default_size=POOL_MAX_SIZE)
-        at_once = env.get("PLAZA_REQUESTS_AT_ONCE", env.get("DB_POOL_MAX_SIZE") or "0")
+        pool = int(env.get("DB_POOL_MAX_SIZE") or 0)
+        at_once = env.get("PLAZA_REQUESTS_AT_ONCE", str(min(4, pool) if pool > 0 else 4))
         connections += f", PLAZA_REQUESTS_AT_ONCE={at_once}"
         backends = f"PostgreSQL {server_version(database_url)}" + (" + Redis" if redis else "")
         print(

@@ -281,11 +281,14 @@ PLAZA_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # How long a checkout holds the units it is buying (seconds).
 PLAZA_RESERVATION_SECONDS = int(os.environ.get("PLAZA_RESERVATION_SECONDS", 600))
 PLAZA_MAX_REQUEST_BYTES = int(os.environ.get("PLAZA_MAX_REQUEST_BYTES", 32 * 1024 * 1024))
-# HTTP requests one server process runs at once (config/asgi.py); the others wait for a turn
-# holding neither a thread nor a database connection. 0: no limit; by default the size of the
-# database pool.
+# HTTP requests one server process runs at once (plaza/core/admission.py); the others wait for a
+# turn holding neither a thread nor a database connection. 0: no limit. By default 4 (the
+# database pool's size when it is smaller): Python runs one thread at a time, and 4 requests
+# at once are enough to fill the time one of them waits for the database (see
+# docs/benchmarks.md: more only switched between threads more often).
+_POOL_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE") or 0)
 PLAZA_REQUESTS_AT_ONCE = int(
-    os.environ.get("PLAZA_REQUESTS_AT_ONCE", os.environ.get("DB_POOL_MAX_SIZE") or "0")
+    os.environ.get("PLAZA_REQUESTS_AT_ONCE", min(4, _POOL_SIZE) if _POOL_SIZE > 0 else 4)
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

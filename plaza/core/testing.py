@@ -1,14 +1,29 @@
 """Test support shared by every app's concurrency tests (imported only by tests)."""
 
+import asyncio
 import json
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
 from django.db import connections
+
+
+def run_async(scenario: Callable[[], object]):
+    """Run the async ``scenario`` to its end; from a thread of its own when this thread already
+    runs an event loop (Playwright's, once a browser journey ran in this test process)."""
+    from asgiref.sync import async_to_sync
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(scenario)()
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(async_to_sync(scenario)).result()
 
 
 def on_postgresql() -> bool:

@@ -5,14 +5,12 @@ pytest-asyncio is not installed: each test runs its async scenario with async_to
 services run through sync_to_async in the test's own thread (and database connection). The page
 is asgiref's ApplicationCommunicator (channels.testing imports daphne, which is not installed)."""
 
-import asyncio
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from channels.layers import get_channel_layer
 from django.db import connection
@@ -21,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from config.asgi import application
 from plaza.catalog.tests.factories import make_product
 from plaza.checkout import live
-from plaza.core.testing import requires_postgres
+from plaza.core.testing import requires_postgres, run_async
 from plaza.inventory.services import stock_reserve, stock_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,17 +69,6 @@ class Socket(ApplicationCommunicator):
         await self.wait(WAIT)
 
 
-def run(scenario):
-    """Run the async scenario to its end. From a thread of its own when this thread already
-    runs an event loop (Playwright's, once a browser journey ran in this test process)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return async_to_sync(scenario)()
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(async_to_sync(scenario)).result()
-
-
 def _socket(lang: str = "en") -> Socket:
     return Socket(lang)
 
@@ -112,7 +99,7 @@ def test_a_subscribed_page_hears_the_new_stock_of_its_product_with_labels(shop):
         await socket.disconnect()
         return current, changed
 
-    current, changed = run(scenario)
+    current, changed = run_async(scenario)
     # then: the page first got the stock as it was, then the change
     assert current["available"] == 12
     assert current["variants"][str(v41.pk)] == {"available": 8, "state": "in", "label": "In stock"}
@@ -141,7 +128,7 @@ def test_the_last_unit_held_by_a_checkout_reads_sold_out_in_the_page_language(sh
         await socket.disconnect()
         return current, changed
 
-    current, changed = run(scenario)
+    current, changed = run_async(scenario)
     # then
     assert current["label"] == "Plus que 1 en stock"
     assert changed["state"] == "out"
@@ -163,7 +150,7 @@ def test_an_unknown_language_falls_back_to_the_default_one(shop):
         return current
 
     # when / then
-    assert run(scenario)["label"] == "Sold out"
+    assert run_async(scenario)["label"] == "Sold out"
 
 
 @pytest.mark.parametrize(
@@ -200,7 +187,7 @@ def test_malformed_messages_are_ignored_and_the_socket_stays_open(shop, message)
         await socket.disconnect()
         return silent, current, changed
 
-    silent, current, changed = run(scenario)
+    silent, current, changed = run_async(scenario)
     assert silent, "nothing is sent back for a malformed message"
     assert current["available"] == 4
     assert changed["label"] == "Sold out"
@@ -224,7 +211,7 @@ def test_a_page_hears_only_the_products_it_follows_and_drafts_are_never_sent(sho
         return silent
 
     # then
-    assert run(scenario)
+    assert run_async(scenario)
 
 
 def test_a_socket_follows_at_most_the_limit_dropping_the_oldest(shop, monkeypatch):
@@ -245,7 +232,7 @@ def test_a_socket_follows_at_most_the_limit_dropping_the_oldest(shop, monkeypatc
         await socket.disconnect()
         return heard, silent
 
-    heard, silent = run(scenario)
+    heard, silent = run_async(scenario)
     # then
     assert heard["product"] == third.pk
     assert silent, "the first product was dropped"
@@ -268,7 +255,7 @@ def test_a_message_read_before_the_last_one_sent_is_dropped(shop):
         await socket.disconnect()
         return fresh, silent
 
-    fresh, silent = run(scenario)
+    fresh, silent = run_async(scenario)
     # then: the stale one never reached the page
     assert fresh["label"] == "Only 2 left"
     assert silent
@@ -344,7 +331,7 @@ def test_a_burst_of_changes_is_coalesced_and_the_page_hears_the_last_within_a_se
             heard.append(await socket.receive_json_from(timeout=WAIT))
         return heard, time.monotonic() - started
 
-    heard, seconds = run(scenario)
+    heard, seconds = run_async(scenario)
     # then: the page reads 30 left within a second, from far fewer sends than changes
     assert heard[-1]["available"] == 30
     assert seconds < WAIT + 20 * 0.05

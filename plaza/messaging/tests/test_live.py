@@ -6,18 +6,17 @@ channels.testing imports daphne, which is not installed, so the socket is asgire
 ApplicationCommunicator (as in plaza/checkout/tests/test_live.py). Each scenario runs with
 async_to_sync, services through sync_to_async."""
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from config.asgi import application
+from plaza.core.testing import run_async
 from plaza.messaging import services
 from plaza.messaging.bot import engine
 from plaza.messaging.models import Conversation
@@ -73,16 +72,6 @@ class Socket(ApplicationCommunicator):
         await self.wait(WAIT)
 
 
-def run(scenario):
-    """Run the async scenario; from a thread of its own when this thread runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return async_to_sync(scenario)()
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(async_to_sync(scenario)).result()
-
-
 def guest_who_wrote(shop, text: str = "Hello") -> tuple[Client, Conversation]:
     browser = Client()
     url = reverse("messaging:chat-message-create", kwargs={"shop_slug": shop.slug})
@@ -109,7 +98,7 @@ def test_the_guests_own_page_hears_each_new_message_of_their_chat(shop, owner):
         await socket.disconnect()
         return opened, reply, heard
 
-    opened, reply, heard = run(scenario)
+    opened, reply, heard = run_async(scenario)
     # then
     assert opened["type"] == "websocket.accept"
     assert heard == {"type": "message", "id": reply.pk}
@@ -128,7 +117,7 @@ def test_another_guest_cannot_follow_someone_elses_chat(shop):
         return refused
 
     # when: the stranger (and a visitor without a session) open the first guest's socket
-    answers = run(scenario)
+    answers = run_async(scenario)
     # then: both are closed with 4403 before being accepted
     assert [answer["type"] for answer in answers] == ["websocket.close", "websocket.close"]
     assert {answer.get("code") for answer in answers} == {4403}
@@ -147,4 +136,4 @@ def test_after_logging_in_the_account_follows_the_chat_it_joined(shop, shopper):
         return opened
 
     # when / then
-    assert run(scenario)["type"] == "websocket.accept"
+    assert run_async(scenario)["type"] == "websocket.accept"
