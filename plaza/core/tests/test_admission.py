@@ -2,6 +2,7 @@
 body is read before it takes a turn; static files never wait."""
 
 import asyncio
+from functools import partial
 
 from plaza.core.admission import RequestsAtOnce
 from plaza.core.testing import run_async
@@ -57,19 +58,21 @@ class Recorder:
         self.running -= 1
 
 
-def test_at_most_the_limit_of_requests_run_at_once_and_every_one_runs():
-    async def scenario():
-        app = Recorder()
-        gate = RequestsAtOnce(app, 3)
-        calls = [asyncio.create_task(gate(http(), body(b"x"), _nothing)) for _ in range(10)]
-        await asyncio.sleep(0.05)
-        running_while_held = app.running
-        app.release.set()
-        await asyncio.gather(*calls)
-        return running_while_held, app.most, len(app.bodies)
+async def _held(limit: int, count: int) -> tuple[int, int, int]:
+    """``count`` requests through a gate of ``limit``: how many ran while the app held them,
+    the most that ever ran at once, and how many ended."""
+    app = Recorder()
+    gate = RequestsAtOnce(app, limit)
+    calls = [asyncio.create_task(gate(http(), body(b"x"), _nothing)) for _ in range(count)]
+    await asyncio.sleep(0.05)
+    running_while_held = app.running
+    app.release.set()
+    await asyncio.gather(*calls)
+    return running_while_held, app.most, len(app.bodies)
 
-    running, most, done = run_async(scenario)
-    assert (running, most, done) == (3, 3, 10)
+
+def test_at_most_the_limit_of_requests_run_at_once_and_every_one_runs():
+    assert run_async(partial(_held, 3, 10)) == (3, 3, 10)
 
 
 def test_a_slow_upload_does_not_hold_a_turn():
@@ -121,14 +124,4 @@ def test_static_files_and_sockets_never_wait_for_a_turn():
 
 
 def test_no_limit_lets_every_request_in():
-    async def scenario():
-        app = Recorder()
-        gate = RequestsAtOnce(app, 0)
-        calls = [asyncio.create_task(gate(http(), body(b"x"), _nothing)) for _ in range(6)]
-        await asyncio.sleep(0.05)
-        running = app.running
-        app.release.set()
-        await asyncio.gather(*calls)
-        return running
-
-    assert run_async(scenario) == 6
+    assert run_async(partial(_held, 0, 6)) == (6, 6, 6)
