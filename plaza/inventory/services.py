@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,6 +17,7 @@ from plaza.core import events
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.inventory.exceptions import DropLimitReached, DropNotOpen, DropQueued, InsufficientStock
 from plaza.inventory.models import Drop, DropClaim, DropTicket, Reservation, Stock, StockLocation
+from plaza.inventory.selectors import drop_for_variants
 
 MAX_QUANTITY = 10_000_000
 # Signs the ticket a shopper waiting in a drop's line is given (see DropQueued).
@@ -618,6 +620,18 @@ def drop_claim(*, drop: Drop, user, units: int) -> None:
     if not updated:
         bought = DropClaim.objects.get(drop=drop, user=user).units
         raise _limit_error(drop, bought)
+
+
+def drop_claims_return(*, user_id: int, lines: dict[int, int]) -> None:
+    """A cancelled order gives its units of drops back to the shopper's limit: they may buy
+    them again. ``lines``: variant id -> units cancelled. In the cancelling transaction."""
+    units: dict[int, int] = {}
+    for variant_id, drop in drop_for_variants(variant_ids=list(lines)).items():
+        units[drop.pk] = units.get(drop.pk, 0) + lines[variant_id]
+    for drop_id in sorted(units):
+        DropClaim.objects.filter(drop_id=drop_id, user_id=user_id).update(
+            units=Greatest(F("units") - units[drop_id], 0)
+        )
 
 
 def drop_admit(*, drop: Drop, user, now: datetime | None = None) -> DropTicket | None:

@@ -30,7 +30,13 @@ from plaza.accounts.models import Address, Membership, Shop, StaffRole
 from plaza.catalog.models import ProductStatus, Variant
 from plaza.core.exceptions import DomainError, ValidationError
 from plaza.core.money import MAX_AMOUNT
-from plaza.inventory.services import stock_allocate, stock_deallocate, stock_restock, stock_ship
+from plaza.inventory.services import (
+    drop_claims_return,
+    stock_allocate,
+    stock_deallocate,
+    stock_restock,
+    stock_ship,
+)
 from plaza.orders.exceptions import OrderNumberTaken, OrderStateError
 from plaza.orders.models import (
     ActorType,
@@ -548,6 +554,8 @@ def order_cancel(*, order: Order, by: Any) -> Order:
         quantities = _unshipped(list(order.lines.all()))
         if quantities:
             stock_deallocate(lines=quantities)
+            if order.buyer_id is not None:
+                drop_claims_return(user_id=order.buyer_id, lines=quantities)
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = timezone.now()
         order.save(update_fields=["status", "cancelled_at", "updated_at"])

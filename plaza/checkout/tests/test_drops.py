@@ -24,6 +24,7 @@ from plaza.inventory.models import DropClaim, DropTicket
 from plaza.inventory.selectors import stock_level_for_variant
 from plaza.inventory.services import drop_set
 from plaza.orders.models import Order
+from plaza.orders.services import order_cancel
 from plaza.payments.models import Payment, PaymentStatus
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,21 @@ def test_the_limit_says_how_many_more_the_shopper_may_buy(shopper, sneaker):
     buy_now(shopper, variant_of(sneaker), quantity=2)
     with pytest.raises(DropLimitReached, match="you can buy 1 more"):
         buy_now(shopper, variant_of(sneaker), quantity=2)
+
+
+def test_a_cancelled_order_gives_its_units_back_to_the_shoppers_limit(shopper, sneaker, owner):
+    # given: the shopper bought the one unit the drop allows them
+    drop_set(product=sneaker, release_at=timezone.now(), per_customer_limit=1)
+    variant = variant_of(sneaker)
+    order = buy_now(shopper, variant).parts.get().order
+    # when: the shop cancels the order
+    order_cancel(order=order, by=owner)
+    # then: they may buy one again
+    again = buy_now(shopper, variant).parts.get().order
+    assert again.status == "paid"
+    assert DropClaim.objects.get(user=shopper).units == 1
+    with pytest.raises(DropLimitReached, match="you have it already"):
+        buy_now(shopper, variant)
 
 
 def test_the_line_admits_shoppers_in_order_of_arrival(sneaker):
