@@ -356,3 +356,28 @@ def browser_page(chromium_browser, asgi_server):
         context.close()
     if problems:
         pytest.fail("The browser reported problems:\n" + "\n".join(problems))
+
+
+@pytest.fixture
+def kicks_court(add_product):
+    """Kicks Manila (owner Mara) with a shipping method and the Court Classic in three sizes
+    (41: 2, 42: 12, 43: sold out): {"shop", "owner", "court"}."""
+    from plaza.accounts.services import shop_create
+    from plaza.accounts.tests.factories import UserFactory
+    from plaza.checkout.services import shipping_method_create
+
+    mara = UserFactory(email="mara@kicks.test", display_name="Mara")
+    shop = shop_create(owner=mara, name="Kicks Manila", slug="kicks", currency="PHP")
+    shipping_method_create(
+        shop=shop, data={"name": "Standard", "price": 15_000, "delivery_days": "2-4 days"}
+    )
+    court = add_product(
+        shop,
+        "Court Classic",
+        price=450_000,
+        sku="KM-COURT",
+        sizes={"41": 2, "42": 12, "43": 0},
+        colors=("#99f6e4", "#0f766e"),
+        description="Clean leather low-tops with a cushioned sole.",
+    )
+    return {"shop": shop, "owner": mara, "court": court}

@@ -15,9 +15,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from plaza.accounts.services import shop_create
-from plaza.accounts.tests.factories import UserFactory
-from plaza.checkout.services import shipping_method_create
 from plaza.messaging.models import Conversation, Direction, SenderKind
 from plaza.orders.models import Order
 
@@ -33,33 +30,13 @@ def patient_expect():
     expect.set_options(timeout=5_000)
 
 
-@pytest.fixture
-def kicks(transactional_db, add_product):
-    """Kicks Manila (owner Mara) with a shipping method and the Court Classic: size 42 in stock."""
-    mara = UserFactory(email="mara@kicks.test", display_name="Mara")
-    shop = shop_create(owner=mara, name="Kicks Manila", slug="kicks", currency="PHP")
-    shipping_method_create(
-        shop=shop, data={"name": "Standard", "price": 15_000, "delivery_days": "2-4 days"}
-    )
-    court = add_product(
-        shop,
-        "Court Classic",
-        price=450_000,
-        sku="KM-COURT",
-        sizes={"41": 2, "42": 12, "43": 0},
-        colors=("#99f6e4", "#0f766e"),
-        description="Clean leather low-tops with a cushioned sole.",
-    )
-    return {"shop": shop, "owner": mara, "court": court}
-
-
 def write(panel, text: str) -> None:
     panel.get_by_label("Your message").fill(text)
     panel.get_by_role("button", name="Send").click()
 
 
-def test_a_guest_buys_in_the_chat_while_staff_step_in_live(browser_page, kicks, screenshot):
-    shop, court, mara = kicks["shop"], kicks["court"], kicks["owner"]
+def test_a_guest_buys_in_the_chat_while_staff_step_in_live(browser_page, kicks_court, screenshot):
+    shop, court, mara = kicks_court["shop"], kicks_court["court"], kicks_court["owner"]
     # given: Mara keeps her inbox open on her laptop (every conversation, not only open ones)
     staff = browser_page(phone=False, user=mara)
     staff.goto(f"/backoffice/{shop.slug}/inbox/?status=all")

@@ -33,23 +33,10 @@ HOME = {
 
 
 @pytest.fixture
-def kicks(transactional_db, add_product):
+def kicks(kicks_court):
     """Kicks Manila (owner Mara), with a shipping method, the Court Classic in three sizes and
     a published post that tags it."""
-    mara = UserFactory(email="mara@kicks.test", display_name="Mara")
-    shop = shop_create(owner=mara, name="Kicks Manila", slug="kicks", currency="PHP")
-    shipping_method_create(
-        shop=shop, data={"name": "Standard", "price": 15_000, "delivery_days": "2-4 days"}
-    )
-    court = add_product(
-        shop,
-        "Court Classic",
-        price=450_000,
-        sku="KM-COURT",
-        sizes={"41": 2, "42": 12, "43": 0},
-        colors=("#99f6e4", "#0f766e"),
-        description="Clean leather low-tops with a cushioned sole.",
-    )
+    shop, mara, court = kicks_court["shop"], kicks_court["owner"], kicks_court["court"]
     photo = SimpleUploadedFile(
         "court.png", photo_png(("#99f6e4", "#0f766e")), content_type="image/png"
     )
