@@ -64,6 +64,7 @@ from bench.harness import (  # noqa: E402
     HOST,
     bench_env,
     database_pool,
+    exchange_with_headers,
     fresh_database,
     load,
     manage,
@@ -218,43 +219,6 @@ def shell_json(script: str, env: dict[str, str]) -> dict:
         sys.stderr.write(exc.stderr or "")
         raise
     return json.loads(output.strip().splitlines()[-1])
-
-
-# --- HTTP with headers (the shoppers keep their cookies) -------------------------------------
-
-
-async def _exchange(reader, writer, raw: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-    """One request on an open keep-alive connection: (status, headers, body)."""
-    writer.write(raw)
-    await writer.drain()
-    status_line = await reader.readline()
-    if not status_line:
-        raise ConnectionError("connection closed")
-    status = int(status_line.split()[1])
-    headers: list[tuple[str, str]] = []
-    length, chunked = 0, False
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b""):
-            break
-        name, _sep, value = line.decode("latin-1").partition(":")
-        name, value = name.strip().lower(), value.strip()
-        headers.append((name, value))
-        if name == "content-length":
-            length = int(value)
-        elif name == "transfer-encoding" and "chunked" in value.lower():
-            chunked = True
-    if chunked:
-        body = b""
-        while True:
-            size = int((await reader.readline()).strip(), 16)
-            if size == 0:
-                await reader.readline()
-                break
-            body += await reader.readexactly(size)
-            await reader.readline()
-        return status, headers, body
-    return status, headers, await reader.readexactly(length)
 
 
 def _api_bot_messages(data) -> list[int]:
@@ -419,7 +383,7 @@ async def _converse(conn, endpoint: Endpoint, shopper: Shopper, chat: Chat, limi
         port=port,
         headers={"Accept-Language": shopper.language, "Accept": "text/html"},
     )
-    status, headers, _body = await _exchange(reader, writer, raw)
+    status, headers, _body = await exchange_with_headers(reader, writer, raw)
     chat.statuses[f"GET chat {status}"] += 1
     if status != 200:
         chat.errors[f"open chat HTTP {status}"] += 1
@@ -434,7 +398,9 @@ async def _converse(conn, endpoint: Endpoint, shopper: Shopper, chat: Chat, limi
         shopper.sent_at.append(time.monotonic())
         chat.sent += 1
         started = time.perf_counter()
-        status, headers, body = await _exchange(reader, writer, endpoint.request(shopper, text))
+        status, headers, body = await exchange_with_headers(
+            reader, writer, endpoint.request(shopper, text)
+        )
         elapsed = (time.perf_counter() - started) * 1000
         shopper.keep(headers)
         chat.statuses[f"POST {status}"] += 1

@@ -123,22 +123,28 @@ class Result:
         )
 
 
-async def _request(reader, writer, raw: bytes) -> tuple[int, bytes]:
+async def exchange_with_headers(
+    reader, writer, raw: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Send one request built by `raw_request` on an open keep-alive connection; (status,
+    headers as lower-cased (name, value) pairs, body)."""
     writer.write(raw)
     await writer.drain()
     status_line = await reader.readline()
     if not status_line:
         raise ConnectionError("connection closed")
     status = int(status_line.split()[1])
+    headers: list[tuple[str, str]] = []
     length, chunked = 0, False
     while True:
         line = await reader.readline()
         if line in (b"\r\n", b""):
             break
         name, _sep, value = line.decode("latin-1").partition(":")
-        name = name.strip().lower()
+        name, value = name.strip().lower(), value.strip()
+        headers.append((name, value))
         if name == "content-length":
-            length = int(value.strip())
+            length = int(value)
         elif name == "transfer-encoding" and "chunked" in value.lower():
             chunked = True
     if chunked:
@@ -150,8 +156,8 @@ async def _request(reader, writer, raw: bytes) -> tuple[int, bytes]:
                 break
             body += await reader.readexactly(size)
             await reader.readline()
-        return status, body
-    return status, await reader.readexactly(length)
+        return status, headers, body
+    return status, headers, await reader.readexactly(length)
 
 
 def _raw_get(path: str, port: int, headers: dict[str, str]) -> bytes:
@@ -171,7 +177,8 @@ def raw_request(
 
 async def exchange(reader, writer, raw: bytes) -> tuple[int, bytes]:
     """Send one request built by `raw_request` on an open connection; (status, body)."""
-    return await _request(reader, writer, raw)
+    status, _headers, body = await exchange_with_headers(reader, writer, raw)
+    return status, body
 
 
 async def _load(url: str, *, total: int, concurrency: int, seconds: float, headers) -> Result:
@@ -193,7 +200,7 @@ async def _load(url: str, *, total: int, concurrency: int, seconds: float, heade
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection(HOST, port)
-                status, _body = await _request(reader, writer, raw)
+                status, _body = await exchange(reader, writer, raw)
             except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
                 result.errors[type(exc).__name__] += 1
                 if writer is not None:
