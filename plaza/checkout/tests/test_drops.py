@@ -4,7 +4,6 @@ demand exceeds the queue size, and "sold out" answered from the cache after the 
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from plaza.accounts.tests.factories import UserFactory
@@ -28,13 +27,6 @@ from plaza.orders.services import order_cancel
 from plaza.payments.models import Payment, PaymentStatus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -151,7 +143,6 @@ def test_after_the_last_unit_sold_out_is_known_without_the_database(
 @pytest.mark.django_db(transaction=True)
 def test_one_shopper_checking_out_twice_at_once_stays_within_the_limit(shop):
     # given: a limit of 1; the same shopper presses Buy now in two tabs with two keys
-    cache.clear()
     shipping_method_create(shop=shop, data={"name": "Standard", "price": 100})
     product = make_product(shop, stock=10)
     drop_set(product=product, release_at=timezone.now(), per_customer_limit=1)

@@ -388,11 +388,8 @@ def test_a_full_drop_line_sends_the_shopper_to_wait_and_back_on_their_turn(
 
 
 def test_buy_now_after_the_last_unit_answers_sold_out_from_the_cache(client, shopper, sneaker):
-    from django.core.cache import cache
-
     from plaza.checkout.services import checkout_hold
 
-    cache.clear()
     variant = variant_of(sneaker)
     checkout_hold(buyer=UserFactory(), lines=[(variant.pk, 3)])
     assert checkout_hold(buyer=shopper, lines=[(variant.pk, 1)]) is None
@@ -400,7 +397,6 @@ def test_buy_now_after_the_last_unit_answers_sold_out_from_the_cache(client, sho
     response = client.get(reverse("checkout:buy-now") + f"?variant={variant.pk}")
     assert response.status_code == 409
     assert "Every unit has found a buyer." in response.content.decode()
-    cache.clear()
 
 
 def test_the_line_page_refuses_to_send_the_shopper_to_another_site(client, shopper, sneaker):
