@@ -8,8 +8,10 @@ the token's own shop's drafts. A token that is sent but wrong, revoked or expire
 """
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -158,6 +160,34 @@ class CsrfFailed(DomainError):
         )
 
 
+def session_user_id(request: HttpRequest) -> int | None:
+    """The id of the user the request's session is logged in as, read from the session alone
+    (the user's row is not read, nor the session's hash checked against it); None without a
+    login."""
+    session = getattr(request, "session", None)
+    raw = session.get(SESSION_KEY) if session is not None else None
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class SessionShopper:
+    """A logged-in shopper known by their session only: ``request.auth`` of the endpoints that
+    may answer from the cache before reading anyone's row (``ShopperSession(read_user=False)``).
+    ``user()`` reads and checks them as Django's login does."""
+
+    request: HttpRequest
+    user_id: int
+
+    def user(self) -> User:
+        user = self.request.user
+        if not user.is_authenticated:  # the session no longer holds (a changed password)
+            raise LoginRequired()
+        return user
+
+
 class ShopperSession(SessionAuth):
     """Django's session cookie of a logged-in shopper (the web login); ``request.auth`` is the
     User. As Ninja's own SessionAuth, unsafe methods (POST, DELETE...) must carry the CSRF token.
@@ -168,20 +198,30 @@ class ShopperSession(SessionAuth):
     is passed on to the next authentication callback instead.
     """
 
-    def __init__(self, *, required: bool = True) -> None:
+    def __init__(self, *, required: bool = True, read_user: bool = True) -> None:
         self.required = required
+        self.read_user = read_user
         super().__init__(csrf=True)
 
-    def __call__(self, request: HttpRequest) -> User | None:
+    def __call__(self, request: HttpRequest) -> User | SessionShopper | None:
+        if not self.read_user:
+            user_id = session_user_id(request)
+            if user_id is None:
+                raise LoginRequired()
+            self._check_csrf(request)
+            return SessionShopper(request=request, user_id=user_id)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             if self.required:
                 raise LoginRequired()
             return None
+        self._check_csrf(request)
+        return user
+
+    def _check_csrf(self, request: HttpRequest) -> None:
         checks_csrf = self.csrf and not getattr(request, "_ninja_csrf_exempt", False)
         if checks_csrf and check_csrf(request) is not None:
             raise CsrfFailed()
-        return user
 
 
 def _anonymous_shopper(request: HttpRequest) -> AnonymousUser:
@@ -192,6 +232,8 @@ def _anonymous_shopper(request: HttpRequest) -> AnonymousUser:
 
 # Endpoints for logged-in shoppers: 401 without a session, 403 on a write without CSRF token.
 shopper_session = ShopperSession()
+# The same, with ``request.auth`` a SessionShopper: the shopper's row is read only when needed.
+shopper_session_unread = ShopperSession(read_user=False)
 # Endpoints anyone may read, that show more to a logged-in shopper. ``request.auth`` is the User,
 # or an AnonymousUser without a login (``session_shopper(request)`` is then None). Declare it
 # with ``openapi_extra=OPTIONAL_AUTH_OPENAPI``.

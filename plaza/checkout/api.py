@@ -19,7 +19,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Router, Schema, Status
 
-from plaza.accounts.api_auth import BODY_ERRORS, ErrorOut, Id, Text, errors, shopper_session
+from plaza.accounts.api_auth import (
+    BODY_ERRORS,
+    ErrorOut,
+    Id,
+    Text,
+    errors,
+    shopper_session,
+    shopper_session_unread,
+)
 from plaza.checkout import selectors, services
 from plaza.checkout.exceptions import CheckoutStale
 from plaza.checkout.models import Cart, Checkout, CheckoutStatus
@@ -305,7 +313,7 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
     "/checkout/quote",
     operation_id="checkout_quote",
     response={200: QuoteOut, 409: StaleOut | DropOut, **errors(401, 403, *BODY_ERRORS)},
-    auth=shopper_session,
+    auth=shopper_session_unread,
     summary='Start a "Buy now" checkout: hold the units and price them',
     description=(
         "Holds the units for the shopper (10 minutes by default; a new quote or checkout "
@@ -317,9 +325,12 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
 )
 def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
     lines = [(line.variant_id, line.quantity, line.post_id) for line in payload.lines]
-    if services.sold_out_known(variant_ids=[line[0] for line in lines], buyer=request.auth):
+    # After a drop's last unit, the stampede is answered from the cache and the session alone:
+    # nobody's row is read (request.auth is the session's shopper until then).
+    shopper = request.auth
+    if services.sold_out_known(variant_ids=[line[0] for line in lines], buyer=shopper.user_id):
         raise CheckoutStale(_("Sold out."), changes=[_("Every unit has found a buyer.")])
-    return services.checkout_start(buyer=request.auth, lines=lines, shipping=payload.shipping)
+    return services.checkout_start(buyer=shopper.user(), lines=lines, shipping=payload.shipping)
 
 
 @router.post(

@@ -310,18 +310,18 @@ def _sold_out_key(variant_id: int) -> str:
     return f"plaza:sold-out:{variant_id}"
 
 
-def _holds_key(user: User) -> str:
-    return f"plaza:holds:{user.pk}"
+def _holds_key(user: User | int) -> str:
+    return f"plaza:holds:{user if isinstance(user, int) else user.pk}"
 
 
-def sold_out_known(*, variant_ids, buyer: User | None = None) -> bool:
+def sold_out_known(*, variant_ids, buyer: User | int | None = None) -> bool:
     """True when one of these variants was found sold out in the last seconds and ``buyer``
     holds none of it: the stampede after the last unit of a drop is answered from the cache
     (Redis when scaled), without the database, while the shoppers who hold the last units go
     on (their holds are remembered in the cache as well). PostgreSQL stays the truth: the flag
     expires after SOLD_OUT_SECONDS, so units that come back (an expired hold, a cancelled
     order) are offered again within that time. Only for a checkout that starts: paying never
-    asks it."""
+    asks it. ``buyer``: the shopper or their id (a session's, before their row is read)."""
     holds = _holds_key(buyer) if buyer is not None else None
     found = cache.get_many([_sold_out_key(v) for v in variant_ids] + ([holds] if holds else []))
     flagged = {int(k.rsplit(":", 1)[1]) for k in found if k != holds}

@@ -198,3 +198,32 @@ def test_cart_api_costs_the_same_queries_for_one_or_nine_items(api, shop, other_
     # then
     assert response.json()["item_count"] == 9
     assert len(nine) == len(one) == 8  # no pictures in the answer: no image query
+
+
+def test_after_the_last_unit_a_quote_is_refused_reading_no_ones_row(api, sneaker):
+    # given: someone else holds the last units, and the shopper was told so once
+    from plaza.accounts.tests.factories import UserFactory
+    from plaza.checkout.services import checkout_hold
+
+    checkout_hold(buyer=UserFactory(), lines=[(sneaker.pk, 3)])
+    body = {"lines": [{"variant_id": sneaker.pk}]}
+    assert api.post(f"{API}/checkout/quote", body, content_type=JSON).status_code == 200
+    # when: they press again
+    with CaptureQueriesContext(connection) as queries:
+        again = api.post(f"{API}/checkout/quote", body, content_type=JSON)
+    # then: sold out, from the cache; the only row read is the session's (none with Redis)
+    assert again.status_code == 409
+    assert again.json()["changes"] == ["Every unit has found a buyer."]
+    tables = {q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries}
+    assert tables <= {'"django_session"'}, queries.captured_queries
+
+
+def test_a_quote_needs_a_login_and_a_session_that_still_holds(client, shopper, sneaker):
+    body = {"lines": [{"variant_id": sneaker.pk}]}
+    # without a login
+    assert client.post(f"{API}/checkout/quote", body, content_type=JSON).status_code == 401
+    # with a session whose password has changed since
+    client.force_login(shopper)
+    shopper.set_password("a new secret 42")
+    shopper.save()
+    assert client.post(f"{API}/checkout/quote", body, content_type=JSON).status_code == 401
