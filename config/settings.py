@@ -130,7 +130,7 @@ if os.environ.get("DATABASE_URL"):
             os.environ["DATABASE_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))
         )
     }
-    if os.environ.get("DB_POOL_MAX_SIZE"):
+    if int(os.environ.get("DB_POOL_MAX_SIZE") or 0) > 0:  # "0" or unset: no pool
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
