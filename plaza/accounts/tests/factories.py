@@ -16,3 +16,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def staff_join(shop, owner, email: str, role: str = "agent", *, handle: str | None = None) -> User:
+    """A new user invited by ``owner`` to ``shop`` with ``role``, who accepted: shop staff."""
+    from plaza.accounts.services import invitation_accept, staff_invite
+
+    user = UserFactory(email=email)
+    if handle:
+        user.handle = handle
+        user.save(update_fields=["handle"])
+    _invitation, raw = staff_invite(shop=shop, invited_by=owner, email=email, role=role)
+    invitation_accept(token=raw, user=user)
+    return user

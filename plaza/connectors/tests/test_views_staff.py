@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import URLPattern, reverse
 
 from plaza.accounts.models import StaffRole
-from plaza.accounts.tests.factories import UserFactory
+from plaza.accounts.tests.factories import staff_join
 from plaza.catalog.tests.factories import make_product
 from plaza.connectors import services
 from plaza.connectors.models import ChannelConnection, CommentTrigger
@@ -67,15 +67,6 @@ def connect(shop, channel: str, **overrides):
     )
 
 
-def join(shop, owner, email, role):
-    from plaza.accounts.services import invitation_accept, staff_invite
-
-    user = UserFactory(email=email)
-    _invitation, raw = staff_invite(shop=shop, invited_by=owner, email=email, role=role)
-    invitation_accept(token=raw, user=user)
-    return user
-
-
 @pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
@@ -84,7 +75,7 @@ def owner_client(client, owner):
 
 @pytest.fixture
 def agent_client(client, shop, owner):
-    client.force_login(join(shop, owner, "agent@kicks.test", StaffRole.AGENT))
+    client.force_login(staff_join(shop, owner, "agent@kicks.test", StaffRole.AGENT))
     return client
 
 
@@ -602,7 +593,7 @@ def test_an_agent_sees_the_channels_but_cannot_change_them(agent_client, shop, t
 
 def test_a_manager_changes_the_channels(client, shop, owner):
     # given
-    client.force_login(join(shop, owner, "manager@kicks.test", StaffRole.MANAGER))
+    client.force_login(staff_join(shop, owner, "manager@kicks.test", StaffRole.MANAGER))
     # when
     response = client.post(
         url("channel-create", shop, network="whatsapp"),

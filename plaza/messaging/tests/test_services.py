@@ -8,8 +8,7 @@ from unittest.mock import patch
 import pytest
 from django.utils import timezone
 
-from plaza.accounts.models import StaffRole
-from plaza.accounts.tests.factories import UserFactory
+from plaza.accounts.tests.factories import UserFactory, staff_join
 from plaza.core.exceptions import ValidationError
 from plaza.core.testing import requires_postgres, run_together
 from plaza.messaging import selectors, services
@@ -35,18 +34,6 @@ def clock(moment: datetime):
         yield
 
 
-def join(shop, owner, email, *, handle=None):
-    from plaza.accounts.services import invitation_accept, staff_invite
-
-    user = UserFactory(email=email)
-    if handle:
-        user.handle = handle
-        user.save(update_fields=["handle"])
-    _invitation, raw = staff_invite(shop=shop, invited_by=owner, email=email, role=StaffRole.AGENT)
-    invitation_accept(token=raw, user=user)
-    return user
-
-
 def customer_writes(shop, key, text="Hello?", channel=Channel.WEB):
     conversation = services.conversation_open(shop=shop, channel=channel, external_id=key)
     services.message_receive(conversation=conversation, text=text)
@@ -66,8 +53,8 @@ def bot_off(shop):
 
 def test_round_robin_gives_two_conversations_to_two_available_agents(bot_off, owner):
     # given
-    ana = join(bot_off, owner, "ana@kicks.test")
-    ben = join(bot_off, owner, "ben@kicks.test")
+    ana = staff_join(bot_off, owner, "ana@kicks.test")
+    ben = staff_join(bot_off, owner, "ben@kicks.test")
     services.agent_set_available(shop=bot_off, user=owner, available=False)  # the owner is away
     # when
     first = customer_writes(bot_off, "guest:1")
@@ -80,8 +67,8 @@ def test_round_robin_gives_two_conversations_to_two_available_agents(bot_off, ow
 
 def test_round_robin_passes_over_an_unavailable_agent(bot_off, owner):
     # given
-    ana = join(bot_off, owner, "ana@kicks.test")
-    ben = join(bot_off, owner, "ben@kicks.test")
+    ana = staff_join(bot_off, owner, "ana@kicks.test")
+    ben = staff_join(bot_off, owner, "ben@kicks.test")
     services.agent_set_available(shop=bot_off, user=owner, available=False)
     services.agent_set_available(shop=bot_off, user=ben, available=False)
     # when
@@ -92,7 +79,7 @@ def test_round_robin_passes_over_an_unavailable_agent(bot_off, owner):
 
 def test_nobody_is_assigned_when_no_agent_is_available_or_round_robin_is_off(bot_off, owner):
     # given
-    ana = join(bot_off, owner, "ana@kicks.test")
+    ana = staff_join(bot_off, owner, "ana@kicks.test")
     services.agent_set_available(shop=bot_off, user=ana, available=False)
     services.agent_set_available(shop=bot_off, user=owner, available=False)
     # when
@@ -114,7 +101,7 @@ def test_staff_who_never_said_they_are_away_take_conversations(bot_off, owner):
 
 def test_the_bot_keeps_a_conversation_unassigned_until_it_hands_off(shop, owner):
     # given
-    ana = join(shop, owner, "ana@kicks.test")
+    ana = staff_join(shop, owner, "ana@kicks.test")
     services.agent_set_available(shop=shop, user=ana, available=True)
     conversation = services.conversation_open(shop=shop, channel=Channel.WEB, external_id="g:1")
     # when
@@ -369,7 +356,7 @@ def test_an_unknown_shortcode_is_refused(shop, other_shop, owner):
 
 def test_a_note_mentions_the_shops_staff_by_handle_and_customers_never_see_it(shop, owner):
     # given
-    lia = join(shop, owner, "lia@kicks.test", handle="lia")
+    lia = staff_join(shop, owner, "lia@kicks.test", handle="lia")
     outsider = UserFactory(email="out@plaza.test")
     outsider.handle = "outsider"
     outsider.save(update_fields=["handle"])
@@ -487,8 +474,8 @@ def test_concurrent_first_messages_open_one_conversation(shop):
 def test_two_conversations_arriving_at_once_go_to_two_agents(shop, owner):
     # given
     services.inbox_settings_update(shop=shop, bot_enabled=False)
-    ana = join(shop, owner, "ana@kicks.test")
-    ben = join(shop, owner, "ben@kicks.test")
+    ana = staff_join(shop, owner, "ana@kicks.test")
+    ben = staff_join(shop, owner, "ben@kicks.test")
     for agent in (ana, ben):
         services.agent_set_available(shop=shop, user=agent, available=True)
     conversations = [

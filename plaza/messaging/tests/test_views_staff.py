@@ -7,8 +7,7 @@ import pytest
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from plaza.accounts.models import StaffRole
-from plaza.accounts.tests.factories import UserFactory
+from plaza.accounts.tests.factories import staff_join
 from plaza.catalog.tests.factories import image_upload, make_product
 from plaza.messaging import services
 from plaza.messaging.models import (
@@ -49,18 +48,9 @@ def chat(
     return conversation
 
 
-def join(shop, owner, email, role=StaffRole.AGENT):
-    from plaza.accounts.services import invitation_accept, staff_invite
-
-    user = UserFactory(email=email)
-    _invitation, raw = staff_invite(shop=shop, invited_by=owner, email=email, role=role)
-    invitation_accept(token=raw, user=user)
-    return user
-
-
 @pytest.fixture
 def agent(shop, owner):
-    return join(shop, owner, "agent@kicks.test")
+    return staff_join(shop, owner, "agent@kicks.test")
 
 
 @pytest.fixture
@@ -730,7 +720,7 @@ def test_the_owner_sets_each_agents_availability(owner_client, shop, agent):
 
 def test_an_agent_sets_their_own_availability_but_not_another_agents(client, shop, owner, agent):
     # given
-    other = join(shop, owner, "other-agent@kicks.test")
+    other = staff_join(shop, owner, "other-agent@kicks.test")
     client.force_login(agent)
     # when
     mine = client.post(url("inbox-availability", shop), {"user_id": agent.pk, "available": "on"})
