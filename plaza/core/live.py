@@ -7,8 +7,10 @@ Celery worker) any loop will do for the Redis layer.
 """
 
 import asyncio
+import contextlib
 import logging
 import threading
+import time
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
@@ -52,12 +54,48 @@ def _sender() -> asyncio.AbstractEventLoop:
         return _sender_loop
 
 
-async def _bounded(layer, group: str, message: dict) -> None:
+def _slots() -> asyncio.Semaphore:
     global _sender_slots
     if _sender_slots is None:  # created on the sender's loop, by its only thread
         _sender_slots = asyncio.Semaphore(SENDS_AT_ONCE)
-    async with _sender_slots:
-        await layer.group_send(group, message)
+    return _sender_slots
+
+
+async def groups_listened(layer, groups: list[str]) -> set[str]:
+    """The groups of ``groups`` that have a member now. The Redis layer answers for all of
+    them in one round trip per Redis server (a group's members are a sorted set scored by the
+    time they joined; members older than the layer's ``group_expiry`` no longer count), where
+    a ``group_send`` costs two round trips even to an empty group. Any other layer, or one
+    whose storage is not the one known here, says every group is listened to."""
+    try:
+        group_key, connection = layer._group_key, layer.connection
+        ring, expiry = layer.ring_size, int(layer.group_expiry)
+    except AttributeError:
+        return set(groups)
+    by_server: dict[int, list[str]] = {}
+    for group in groups:
+        by_server.setdefault(layer.consistent_hash(group) if ring > 1 else 0, []).append(group)
+    oldest = int(time.time()) - expiry
+    listened: set[str] = set()
+    for index, named in by_server.items():
+        pipe = connection(index).pipeline(transaction=False)
+        for group in named:
+            pipe.zcount(group_key(group), oldest, "+inf")
+        counts = await pipe.execute()
+        listened.update(group for group, count in zip(named, counts, strict=True) if count)
+    return listened
+
+
+async def _send_batch(layer, sends: list[tuple[str, dict]], bounded: bool) -> None:
+    """Send a batch through one layer, skipping the groups nobody is listening to (most of
+    them: an inbox with no staff online, a chat whose page is closed)."""
+    groups = list(dict.fromkeys(group for group, _ in sends))
+    async with _slots() if bounded else contextlib.nullcontext():
+        listened = await groups_listened(layer, groups)
+    for group, message in sends:
+        if group in listened:
+            async with _slots() if bounded else contextlib.nullcontext():
+                await layer.group_send(group, message)
 
 
 def group_send_can_reach(layer) -> bool:
@@ -80,17 +118,19 @@ _pending_lock = threading.Lock()
 
 
 def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
-    """On ``loop``: start the sends waiting for it."""
+    """On ``loop``: start the sends waiting for it, one task per layer."""
     with _pending_lock:
         batch = _pending.pop(loop, [])
     seen: set[tuple] = set()
+    by_layer: dict[int, tuple[object, list[tuple[str, dict]]]] = {}
     for layer, group, message in batch:
         key = (id(layer), group, repr(sorted(message.items(), key=str)))
         if key in seen:
             continue
         seen.add(key)
-        send = _bounded(layer, group, message) if bounded else layer.group_send(group, message)
-        task = loop.create_task(send)
+        by_layer.setdefault(id(layer), (layer, []))[1].append((group, message))
+    for layer, sends in by_layer.values():
+        task = loop.create_task(_send_batch(layer, sends, bounded))
         task.add_done_callback(_log_failure)
 
 

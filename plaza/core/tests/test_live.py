@@ -1,0 +1,109 @@
+"""Live sends: a batch skips the groups nobody listens to, in one round trip to Redis."""
+
+import asyncio
+import os
+import uuid
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+
+from plaza.core import live
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def _redis_layer(prefix: str = ""):
+    from channels_redis.core import RedisChannelLayer
+
+    prefix = prefix or f"test-live-{uuid.uuid4().hex[:10]}"
+    return RedisChannelLayer(hosts=[REDIS_URL], prefix=prefix)
+
+
+def _run(coroutine):
+    return asyncio.run(coroutine)
+
+
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="the Redis channel layer needs REDIS_URL")
+
+
+@needs_redis
+def test_only_groups_with_a_member_are_listened_to():
+    layer = _redis_layer()
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add("chat.conversation.1", channel)
+        await layer.group_add("inbox.shop.2", channel)
+        await layer.group_discard("inbox.shop.2", channel)
+        listened = await live.groups_listened(
+            layer, ["chat.conversation.1", "inbox.shop.2", "inbox.shop.3"]
+        )
+        await layer.flush()
+        return listened
+
+    assert _run(scenario()) == {"chat.conversation.1"}
+
+
+@needs_redis
+def test_a_member_older_than_the_group_expiry_no_longer_counts():
+    layer = _redis_layer()
+    layer.group_expiry = 1
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add("chat.conversation.9", channel)
+        fresh = await live.groups_listened(layer, ["chat.conversation.9"])
+        await asyncio.sleep(2.1)
+        stale = await live.groups_listened(layer, ["chat.conversation.9"])
+        await layer.flush()
+        return fresh, stale
+
+    assert _run(scenario()) == ({"chat.conversation.9"}, set())
+
+
+def test_a_layer_of_another_kind_is_listened_to_everywhere():
+    layer = InMemoryChannelLayer()
+    groups = ["chat.conversation.1", "inbox.shop.2"]
+    assert _run(live.groups_listened(layer, groups)) == set(groups)
+
+
+class _CountingLayer:
+    """A Redis layer that counts its ``group_send`` calls."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.sent: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.layer, name)
+
+    async def group_send(self, group, message):
+        self.sent.append(group)
+        await self.layer.group_send(group, message)
+
+
+@needs_redis
+def test_a_batch_reaches_the_listeners_and_skips_the_empty_groups():
+    """Through the sender's own loop, as a request thread hands its sends over: the member
+    hears every message once, in order; the empty groups cost no ``group_send``."""
+    layer = _CountingLayer(_redis_layer())
+
+    async def join():
+        channel = await layer.layer.new_channel()
+        await layer.layer.group_add("chat.conversation.5", channel)
+        return channel
+
+    channel = _run(join())
+    live.group_send_soon("chat.conversation.5", {"type": "chat.message", "id": 1}, layer=layer)
+    live.group_send_soon("inbox.shop.5", {"type": "inbox.conversation", "id": 5}, layer=layer)
+    live.group_send_soon("chat.conversation.5", {"type": "chat.message", "id": 2}, layer=layer)
+    live.group_send_soon("chat.conversation.5", {"type": "chat.message", "id": 2}, layer=layer)
+
+    async def hear():
+        first = await asyncio.wait_for(layer.layer.receive(channel), 5)
+        second = await asyncio.wait_for(layer.layer.receive(channel), 5)
+        return first["id"], second["id"]
+
+    assert _run(hear()) == (1, 2)
+    _run(_redis_layer(layer.layer.prefix).flush())  # a layer's connections belong to one loop
+    assert layer.sent == ["chat.conversation.5", "chat.conversation.5"]
