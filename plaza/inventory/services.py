@@ -623,8 +623,9 @@ def drop_claim(*, drop: Drop, user, units: int) -> None:
 
 
 def drop_claims_return(*, user_id: int, lines: dict[int, int]) -> None:
-    """A cancelled order gives its units of drops back to the shopper's limit: they may buy
-    them again. ``lines``: variant id -> units cancelled. In the cancelling transaction."""
+    """A cancelled order, or a refund that restocks, gives its units of drops back to the
+    shopper's limit: they may buy them again. ``lines``: variant id -> units cancelled or
+    restocked. In the transaction that cancels or refunds."""
     units: dict[int, int] = {}
     for variant_id, drop in drop_for_variants(variant_ids=list(lines)).items():
         units[drop.pk] = units.get(drop.pk, 0) + lines[variant_id]

@@ -644,8 +644,9 @@ def order_refund_lines(*, order: Order, by: Any, lines: Mapping[int, int], resto
     lines under the order's lock and writes a pending Refund; (2) ``payment_refund`` is called
     with an idempotency key derived from the Refund's id; (3) on success, a second transaction
     records the refunded quantities, restocks when asked (stock_restock after fulfilment,
-    stock_deallocate before it) and sets the status. When the provider refuses, the pending
-    Refund is deleted, the provider's error is raised and nothing else is recorded.
+    stock_deallocate before it, and the restocked units of drops go back to the buyer's limit)
+    and sets the status. When the provider refuses, the pending Refund is deleted, the
+    provider's error is raised and nothing else is recorded.
     """
     wanted: dict[int, int] = {}
     for line_id, quantity in (lines or {}).items():
@@ -730,6 +731,10 @@ def _apply_refund(order: Order, refund: Refund, by: Any) -> None:
             stock_restock(lines=back)
         else:
             stock_deallocate(lines=back)
+        if order.buyer_id is not None:
+            # Only what is restocked: a refund that keeps the units away keeps them counted.
+            # Each unit once: a refund is applied once, and a cancel later skips restocked units.
+            drop_claims_return(user_id=order.buyer_id, lines=back)
     everything = all(line.quantity_refunded == line.quantity for line in order_lines)
     order.status = OrderStatus.REFUNDED if everything else OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["status", "updated_at"])

@@ -23,7 +23,7 @@ from plaza.inventory.models import DropClaim, DropTicket
 from plaza.inventory.selectors import stock_level_for_variant
 from plaza.inventory.services import drop_set
 from plaza.orders.models import Order
-from plaza.orders.services import order_cancel
+from plaza.orders.services import order_cancel, order_fulfil, order_refund_lines
 from plaza.payments.models import Payment, PaymentStatus
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,58 @@ def test_a_cancelled_order_gives_its_units_back_to_the_shoppers_limit(shopper, s
     assert DropClaim.objects.get(user=shopper).units == 1
     with pytest.raises(DropLimitReached, match="you have it already"):
         buy_now(shopper, variant)
+
+
+def test_a_refund_that_restocks_gives_only_the_restocked_units_back_to_the_limit(
+    shopper, sneaker, owner
+):
+    # given: the shopper bought the two units the drop allows them; the order has shipped
+    drop_set(product=sneaker, release_at=timezone.now(), per_customer_limit=2)
+    variant = variant_of(sneaker)
+    order = buy_now(shopper, variant, quantity=2).parts.get().order
+    order_fulfil(order=order, by=owner, carrier="LBC", tracking_number="LBC-1")
+    line = order.lines.get()
+    # when: the shop refunds one of the two units and puts it back on the shelf
+    order_refund_lines(order=order, by=owner, lines={line.pk: 1}, restock=True)
+    # then: one unit, not two, is theirs to buy again
+    assert DropClaim.objects.get(user=shopper).units == 1
+    with pytest.raises(DropLimitReached, match="you can buy 1 more"):
+        buy_now(shopper, variant, quantity=2)
+    assert buy_now(shopper, variant).parts.get().order.status == "paid"
+
+
+def test_a_refund_without_restock_keeps_the_units_counted_against_the_limit(
+    shopper, sneaker, owner
+):
+    # given
+    drop_set(product=sneaker, release_at=timezone.now(), per_customer_limit=1)
+    variant = variant_of(sneaker)
+    order = buy_now(shopper, variant).parts.get().order
+    # when: the money goes back, the unit does not
+    order_refund_lines(order=order, by=owner, lines={order.lines.get().pk: 1}, restock=False)
+    # then
+    assert DropClaim.objects.get(user=shopper).units == 1
+    with pytest.raises(DropLimitReached, match="you have it already"):
+        buy_now(shopper, variant)
+
+
+def test_refunds_and_a_cancel_of_one_order_give_its_units_back_once(shopper, sneaker, owner):
+    # given: two orders of the shopper count 3 units against a limit of 3
+    drop_set(product=sneaker, release_at=timezone.now(), per_customer_limit=3)
+    variant = variant_of(sneaker)
+    first = buy_now(shopper, variant, quantity=2).parts.get().order
+    buy_now(shopper, variant)
+    line = first.lines.get()
+    # when: one unit of the first order is refunded and restocked, the other refunded alone,
+    # then the first order is cancelled
+    order_refund_lines(order=first, by=owner, lines={line.pk: 1}, restock=True)
+    after_restock = DropClaim.objects.get(user=shopper).units
+    order_refund_lines(order=first, by=owner, lines={line.pk: 1}, restock=False)
+    after_refund = DropClaim.objects.get(user=shopper).units
+    order_cancel(order=first, by=owner)
+    # then: the first order's two units came back once each; the second order's unit stays
+    assert (after_restock, after_refund) == (2, 2)
+    assert DropClaim.objects.get(user=shopper).units == 1
 
 
 def test_the_line_admits_shoppers_in_order_of_arrival(sneaker):
