@@ -1,5 +1,8 @@
 """API v1 of the cart and checkout, with the shopper's session."""
 
+import logging
+import uuid
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -216,6 +219,47 @@ def test_after_the_last_unit_a_quote_is_refused_reading_no_ones_row(api, sneaker
     assert again.json()["changes"] == ["Every unit has found a buyer."]
     tables = {q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries}
     assert tables <= {'"django_session"'}, queries.captured_queries
+
+
+def _request_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "django.request"]
+
+
+def test_sold_out_and_stale_answers_are_not_logged_as_warnings(api, sneaker, caplog):
+    # given: someone else holds the last units, and the shopper was told so once
+    from plaza.accounts.tests.factories import UserFactory
+    from plaza.checkout.services import checkout_hold
+
+    seal = add(api, sneaker).json()["seal"]
+    checkout_hold(buyer=UserFactory(), lines=[(sneaker.pk, 3)])
+    body = {"lines": [{"variant_id": sneaker.pk}]}
+    api.post(f"{API}/checkout/quote", body, content_type=JSON)
+    # when: the stampede presses again, and a cart whose units went is paid
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        sold_out = api.post(f"{API}/checkout/quote", body, content_type=JSON)
+        stale = pay(api, seal)
+    # then: the expected answers, and not a warning each
+    assert (sold_out.status_code, sold_out.json()["code"]) == (409, "checkout_stale")
+    assert (stale.status_code, stale.json()["code"]) == (409, "checkout_stale")
+    assert _request_warnings(caplog) == []
+
+
+def test_other_errors_of_the_checkout_api_are_still_logged(api, sneaker, caplog):
+    # given
+    seal = add(api, sneaker).json()["seal"]
+    pay(api, seal, key="key-1")
+    uid = uuid.uuid4()
+    # when: a checkout that does not exist, and a key used before for another body
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        missing = api.get(f"{API}/checkout/{uid}")
+        conflict = pay(api, seal, key="key-1", save_card=True)
+    # then
+    assert missing.status_code == 404
+    assert (conflict.status_code, conflict.json()["code"]) == (409, "idempotency_conflict")
+    assert _request_warnings(caplog) == [
+        f"Not Found: {API}/checkout/{uid}",
+        f"Conflict: {API}/checkout",
+    ]
 
 
 def test_a_quote_needs_a_login_and_a_session_that_still_holds(client, shopper, sneaker):
