@@ -23,7 +23,6 @@ from datetime import datetime
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +31,7 @@ from plaza.core import events
 from plaza.core.cache import near_forget
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.core.ratelimit import rate_limit_hit
+from plaza.core.sql import model_columns, row_update, rows_insert, rows_read
 from plaza.core.text import plain_text
 from plaza.messaging.exceptions import TooManyMessages, WindowClosed
 from plaza.messaging.models import (
@@ -312,7 +312,7 @@ def _message_store(
     if prepared is not None:
         message.attachment.save(prepared.name, ContentFile(prepared.content), save=False)
     if external_id is None:
-        message.save()
+        rows_insert([message])
     else:
         try:
             with transaction.atomic():
@@ -336,9 +336,7 @@ def _message_store(
     if not bot_on:
         fields += _needs_person(conversation, now)
     changes = {name: getattr(conversation, name) for name in dict.fromkeys(fields)}
-    Conversation.objects.filter(pk=conversation.pk).update(
-        **changes, unread_by_staff=F("unread_by_staff") + 1
-    )
+    row_update(Conversation, conversation.pk, changes, add={"unread_by_staff": 1})
     conversation.unread_by_staff += 1
     if not bot_on and conversation.assignee_id is None:
         _assign_round_robin(conversation)
@@ -400,19 +398,17 @@ def web_chat_message_post(
     return conversation, message, bot_respond(conversation=message.conversation, message=message)
 
 
-# The web chat's conversation of one person, locked: written out, because it is read with every
-# message and the ORM took twice as long to build the statement as the database to answer it.
-_WEB_CONVERSATION_SQL = (
-    'SELECT * FROM "messaging_conversation" '
-    'WHERE "shop_id" = %s AND "channel" = %s AND "external_id" = %s'
-)
-
-
 def _web_conversation_locked(*, shop_id: int, external_id: str) -> Conversation | None:
-    sql = _WEB_CONVERSATION_SQL
+    """The web chat's conversation of one person, locked: written out, because it is read with
+    every message and the ORM took twice as long to build the statement as the database to
+    answer it."""
+    sql = (
+        f"SELECT {model_columns(Conversation)} FROM messaging_conversation "  # noqa: S608
+        "WHERE shop_id = %s AND channel = %s AND external_id = %s"
+    )
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    found = list(Conversation.objects.raw(sql, [shop_id, Channel.WEB.value, external_id]))
+    found = rows_read(Conversation, sql, [shop_id, Channel.WEB.value, external_id])
     return found[0] if found else None
 
 
@@ -487,14 +483,14 @@ def bot_turn_finish(
             )
             for reply in replies
         ]
-        messages = Message.objects.bulk_create(messages)
+        rows_insert(messages)
         last = messages[-1]
         changes.update(
             last_message_at=now,
             updated_at=now,
             last_preview=_preview(last.text, False, last.payload),
         )
-    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    row_update(Conversation, conversation.pk, changes)
     for name, value in changes.items():
         setattr(conversation, name, value)
     for message in messages:
