@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from plaza.accounts.models import ApiToken, Shop, User
+from plaza.accounts.selectors import session_user_id
 from plaza.accounts.services import api_token_authenticate
 from plaza.core.exceptions import DomainError
 
@@ -160,18 +160,6 @@ class CsrfFailed(DomainError):
         )
 
 
-def session_user_id(request: HttpRequest) -> int | None:
-    """The id of the user the request's session is logged in as, read from the session alone
-    (the user's row is not read, nor the session's hash checked against it); None without a
-    login."""
-    session = getattr(request, "session", None)
-    raw = session.get(SESSION_KEY) if session is not None else None
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 @dataclass(frozen=True)
 class SessionShopper:
     """A logged-in shopper known by their session only: ``request.auth`` of the endpoints that
@@ -205,7 +193,7 @@ class ShopperSession(SessionAuth):
 
     def __call__(self, request: HttpRequest) -> User | SessionShopper | None:
         if not self.read_user:
-            user_id = session_user_id(request)
+            user_id = session_user_id(request=request)
             if user_id is None:
                 raise LoginRequired()
             self._check_csrf(request)

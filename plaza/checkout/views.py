@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from plaza.accounts.selectors import address_list
+from plaza.accounts.selectors import address_list, session_user_id
 from plaza.checkout import selectors, services
 from plaza.checkout.exceptions import CheckoutStale, PaymentDeclined
 from plaza.checkout.forms import NEW, CheckoutForm
@@ -225,10 +226,28 @@ def _address_choice(form: CheckoutForm) -> services.AddressChoice:
     return services.AddressChoice(data=form.address_data(), save=bool(data.get("save_address")))
 
 
+def _sold_out_known(request: HttpRequest) -> bool:
+    """The item of this "Buy now" is known to be sold out for the shopper the session names
+    (``services.sold_out_known``). Neither their row nor the stock is read: the stampede after
+    a drop's last unit is answered from the session and the cache, as the API's quote is (the
+    session is not checked against the password here: "sold out" tells nothing of theirs).
+    Without a login or with a wrong item, False: the checkout says why, as before."""
+    shopper_id = session_user_id(request=request)
+    if shopper_id is None:
+        return False
+    try:
+        lines = _buy_now_lines(request)
+    except ValidationError:
+        return False
+    return services.sold_out_known(variant_ids=[lines[0][0]], buyer=shopper_id)
+
+
 def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
     """The checkout of the cart, or of one item ("Buy now"). GET starts it: the units are held
     and priced. POST pays. Drops: before the release or over the limit the shopper is told why;
     when the drop's line is full they wait in it and come back here on their turn."""
+    if buy_now and _sold_out_known(request):
+        return _render_sold_out(request)
     if not request.user.is_authenticated:
         return _login_first(request)
     try:
@@ -236,9 +255,6 @@ def _checkout_view(request: HttpRequest, *, buy_now: bool) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, exc.message)
         return redirect(request.headers.get("Referer") or "checkout:cart-detail")
-    if buy_now and services.sold_out_known(variant_ids=[lines[0][0]], buyer=request.user):
-        # The stampede after the last unit: answered without asking the database for stock.
-        return _render_sold_out(request)
     cart = None if buy_now else _cart(request)
     data = request.POST if request.method == "POST" else request.GET
     shipping = (
@@ -446,8 +462,12 @@ def checkout_return(request: HttpRequest) -> HttpResponse:
 
 
 def _render_sold_out(request: HttpRequest) -> HttpResponse:
-    template = "checkout/_sold_out.html" if _is_htmx(request) else "checkout/sold_out.html"
-    return render(request, template, {}, status=409)
+    """The sold-out answer: in the product sheet the partial alone, rendered without the
+    context processors (they read the shopper's row for the top bar, which the partial has
+    not); as a page, the page with its top bar."""
+    if _is_htmx(request):
+        return HttpResponse(render_to_string("checkout/_sold_out.html"), status=409)
+    return render(request, "checkout/sold_out.html", {}, status=409)
 
 
 def _to_the_line(request: HttpRequest, queued: DropQueued) -> HttpResponse:

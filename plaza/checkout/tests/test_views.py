@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plaza.accounts.services import address_create
@@ -397,6 +399,26 @@ def test_buy_now_after_the_last_unit_answers_sold_out_from_the_cache(client, sho
     response = client.get(reverse("checkout:buy-now") + f"?variant={variant.pk}")
     assert response.status_code == 409
     assert "Every unit has found a buyer." in response.content.decode()
+
+
+def test_buy_now_in_the_sheet_after_the_last_unit_reads_no_ones_row(client, shopper, sneaker):
+    # given: someone else holds the last units, and the shopper was told so once
+    from plaza.checkout.services import checkout_hold
+
+    variant = variant_of(sneaker)
+    checkout_hold(buyer=UserFactory(), lines=[(variant.pk, 3)])
+    assert checkout_hold(buyer=shopper, lines=[(variant.pk, 1)]) is None
+    client.force_login(shopper)
+    # when: they press Buy now again in the feed's product sheet
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            reverse("checkout:buy-now") + f"?variant={variant.pk}", headers={"HX-Request": "true"}
+        )
+    # then: sold out, from the cache; the only row read is the session's (none with Redis)
+    assert response.status_code == 409
+    assert "Every unit has found a buyer." in response.content.decode()
+    tables = {q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries}
+    assert tables <= {'"django_session"'}, queries.captured_queries
 
 
 def test_the_line_page_refuses_to_send_the_shopper_to_another_site(client, shopper, sneaker):
