@@ -18,6 +18,7 @@ from plaza.accounts.api_auth import InvalidApiToken
 from plaza.catalog.api import router as catalog_router
 from plaza.checkout.api import router as checkout_router
 from plaza.core.exceptions import DomainError
+from plaza.core.shortcuts import expected_answer
 from plaza.inventory.api import router as inventory_router
 from plaza.messaging.api import router as chat_router
 from plaza.orders.api import router as orders_router
@@ -51,7 +52,8 @@ api.add_router("", chat_router)
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status_code)
+    response = api.create_response(request, exc.as_dict(), status=exc.status_code)
+    return expected_answer(response) if exc.expected else response
 
 
 _PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}

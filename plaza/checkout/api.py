@@ -12,17 +12,14 @@ A ``checkout_stale`` answer is not logged as a warning (after a drop's last unit
 shoppers get one); every other error is.
 """
 
-import json
-from functools import wraps
 from operator import attrgetter
 from typing import Annotated, Literal
 from uuid import UUID
 
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Router, Schema, Status
-from ninja.decorators import decorate_view
 
 from plaza.accounts.api_auth import (
     BODY_ERRORS,
@@ -238,26 +235,6 @@ class CheckoutOut(Schema):
         return waiting[1].next_action if waiting else None
 
 
-def _stale_is_expected(run):
-    """Mark a 409 ``checkout_stale`` answer as logged: ``django.request`` logs every 4xx as a
-    warning, but skips a response whose ``_has_been_logged`` is set (``log_response``).
-
-    "Sold out" or "your order changed" is an answer shoppers expect: after a drop's last unit,
-    every press of "Buy now" gets one, and a warning each would bury the real ones. Every other
-    error is logged as before. Wraps the whole operation (``decorate_view``), so it sees the
-    answer the API's error handler made."""
-
-    @wraps(run)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = run(request, *args, **kwargs)
-        stale = response.status_code == CheckoutStale.status_code
-        if stale and json.loads(response.content).get("code") == CheckoutStale.code:
-            response._has_been_logged = True
-        return response
-
-    return wrapper
-
-
 def _cart_quote(cart: Cart) -> Quote:
     return selectors.quote_build(lines=list(cart.lines.all()), shipping=cart.shipping, images=False)
 
@@ -348,7 +325,6 @@ def cart_shipping_choose(request: HttpRequest, payload: ShippingIn) -> Quote:
         "Over the drop's per-customer limit: 422 `drop_limit`."
     ),
 )
-@decorate_view(_stale_is_expected)
 def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
     lines = [(line.variant_id, line.quantity, line.post_id) for line in payload.lines]
     # After a drop's last unit, the stampede is answered from the cache and the session alone:
@@ -376,7 +352,6 @@ def checkout_quote(request: HttpRequest, payload: QuoteIn) -> Quote:
         "card answers 402 and changes nothing; a changed quote 409 `checkout_stale`."
     ),
 )
-@decorate_view(_stale_is_expected)
 def checkout_complete(
     request: HttpRequest,
     payload: CheckoutIn,

@@ -8,6 +8,7 @@ class CheckoutStale(Conflict):
     ``changes`` lists each difference in a sentence; nothing was charged (409)."""
 
     code = "checkout_stale"
+    expected = True
 
     def __init__(self, message: str, *, changes: list[str]):
         super().__init__(message)

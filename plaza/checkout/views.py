@@ -22,6 +22,7 @@ from plaza.checkout.forms import NEW, CheckoutForm
 from plaza.checkout.middleware import SESSION_KEY as SESSION_ATTRIBUTION
 from plaza.checkout.models import Cart, Checkout, CheckoutStatus
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
+from plaza.core.shortcuts import expected_answer
 from plaza.inventory.exceptions import DropLimitReached, DropNotOpen, DropQueued
 from plaza.payments.selectors import payment_method_list, test_card_list
 from plaza.payments.services import card_tokenize
@@ -336,7 +337,7 @@ class _CheckoutPage:
         except CheckoutStale as exc:
             quote, held_until = self.held_quote()
             fresh = _fresh_form(request, quote, request.POST)
-            return self.render(
+            page = self.render(
                 quote,
                 fresh,
                 held_until=held_until,
@@ -344,6 +345,7 @@ class _CheckoutPage:
                 error=exc.message,
                 status=409,
             )
+            return expected_answer(page)
         except DomainError as exc:
             quote, held_until = self.held_quote()
             fresh = _fresh_form(request, quote, request.POST)
@@ -466,8 +468,10 @@ def _render_sold_out(request: HttpRequest) -> HttpResponse:
     context processors (they read the shopper's row for the top bar, which the partial has
     not); as a page, the page with its top bar."""
     if _is_htmx(request):
-        return HttpResponse(render_to_string("checkout/_sold_out.html"), status=409)
-    return render(request, "checkout/sold_out.html", {}, status=409)
+        response = HttpResponse(render_to_string("checkout/_sold_out.html"), status=409)
+    else:
+        response = render(request, "checkout/sold_out.html", {}, status=409)
+    return expected_answer(response)
 
 
 def _to_the_line(request: HttpRequest, queued: DropQueued) -> HttpResponse:

@@ -7,6 +7,9 @@ class DomainError(Exception):
 
     status_code = 400
     code = "invalid"
+    # An answer shoppers meet in normal use (sold out, not open yet, wait in line): the web and
+    # API layers answer it without a warning in the log, where a stampede would write thousands.
+    expected = False
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
         super().__init__(message)

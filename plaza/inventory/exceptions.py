@@ -7,6 +7,7 @@ class InsufficientStock(Conflict):
     """Some lines ask for more than can be sold. ``shortages`` maps variant id -> units available."""
 
     code = "insufficient_stock"
+    expected = True
 
     def __init__(self, shortages: dict[int, int], labels: dict[int, str] | None = None):
         self.shortages = dict(shortages)
@@ -24,6 +25,7 @@ class DropNotOpen(Conflict):
     """A drop's product is bought before its release time (409)."""
 
     code = "drop_not_open"
+    expected = True
 
 
 class DropLimitReached(ValidationError):
@@ -37,6 +39,7 @@ class DropQueued(Conflict):
     many are ahead of them."""
 
     code = "drop_queued"
+    expected = True
 
     def __init__(self, message: str, *, drop_id: int, position: int, ticket: str = ""):
         super().__init__(message)

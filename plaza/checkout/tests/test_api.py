@@ -244,6 +244,24 @@ def test_sold_out_and_stale_answers_are_not_logged_as_warnings(api, sneaker, cap
     assert _request_warnings(caplog) == []
 
 
+def test_a_drop_before_its_release_answers_409_without_a_warning(api, sneaker, caplog):
+    # given: the drop opens in an hour
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from plaza.inventory.services import drop_set
+
+    drop_set(product=sneaker.product, release_at=timezone.now() + timedelta(hours=1))
+    body = {"lines": [{"variant_id": sneaker.pk}]}
+    # when: the shopper presses early
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        early = api.post(f"{API}/checkout/quote", body, content_type=JSON)
+    # then: the expected answer, and no warning
+    assert (early.status_code, early.json()["code"]) == (409, "drop_not_open")
+    assert _request_warnings(caplog) == []
+
+
 def test_other_errors_of_the_checkout_api_are_still_logged(api, sneaker, caplog):
     # given
     seal = add(api, sneaker).json()["seal"]
