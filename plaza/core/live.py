@@ -11,7 +11,9 @@ import contextlib
 import logging
 import threading
 import time
+import weakref
 
+import redis
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -61,37 +63,90 @@ def _slots() -> asyncio.Semaphore:
     return _sender_slots
 
 
-async def groups_listened(layer, groups: list[str]) -> set[str]:
-    """The groups of ``groups`` that have a member now. The Redis layer answers for all of
-    them in one round trip per Redis server (a group's members are a sorted set scored by the
-    time they joined; members older than the layer's ``group_expiry`` no longer count), where
-    a ``group_send`` costs two round trips even to an empty group. Any other layer, or one
-    whose storage is not the one known here, says every group is listened to."""
+def _by_server(layer, groups: list[str]) -> dict[int, list[str]] | None:
+    """``groups`` per Redis server of the layer that holds them; None for a layer whose
+    storage is not the one known here (the in-memory layer, another backend): every group is
+    then taken as listened to."""
     try:
-        group_key, connection = layer._group_key, layer.connection
-        ring, expiry = layer.ring_size, int(layer.group_expiry)
+        ring, _key, _expiry = layer.ring_size, layer._group_key, layer.group_expiry
     except AttributeError:
-        return set(groups)
+        return None
     by_server: dict[int, list[str]] = {}
     for group in groups:
         by_server.setdefault(layer.consistent_hash(group) if ring > 1 else 0, []).append(group)
-    oldest = int(time.time()) - expiry
+    return by_server
+
+
+def _zcount_args(layer, group: str) -> tuple:
+    """A group's members are a sorted set scored by the time they joined; members older than
+    the layer's ``group_expiry`` no longer count."""
+    return layer._group_key(group), int(time.time()) - int(layer.group_expiry), "+inf"
+
+
+async def groups_listened(layer, groups: list[str]) -> set[str]:
+    """The groups of ``groups`` that have a member now, in one round trip per Redis server,
+    where a ``group_send`` costs two even to an empty group."""
+    by_server = _by_server(layer, groups)
+    if by_server is None:
+        return set(groups)
     listened: set[str] = set()
     for index, named in by_server.items():
-        pipe = connection(index).pipeline(transaction=False)
+        pipe = layer.connection(index).pipeline(transaction=False)
         for group in named:
-            pipe.zcount(group_key(group), oldest, "+inf")
+            pipe.zcount(*_zcount_args(layer, group))
         counts = await pipe.execute()
         listened.update(group for group, count in zip(named, counts, strict=True) if count)
     return listened
 
 
-async def _send_batch(layer, sends: list[tuple[str, dict]], bounded: bool) -> None:
+# Blocking Redis clients for the sender's own thread, per layer and server: there, asking
+# which groups are listened to with redis-py's blocking client costs less than half the CPU of
+# its asyncio client (37 against 84 µs for two groups), and a batch nobody listens to (most of
+# them) then starts no task on the loop.
+_blocking_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _blocking_client(layer, index: int):
+    clients = _blocking_clients.setdefault(layer, {})
+    if index not in clients:
+        host = dict(layer.hosts[index])
+        if "address" in host:
+            clients[index] = redis.Redis.from_url(host.pop("address"), **host)
+        elif "master_name" in host:  # Sentinel: left to the layer's own client
+            clients[index] = None
+        else:
+            clients[index] = redis.Redis(**host)
+    return clients[index]
+
+
+def groups_listened_blocking(layer, groups: list[str]) -> set[str] | None:
+    """``groups_listened`` with a blocking client, for a thread that may wait (the sender's);
+    None when it cannot tell that way."""
+    by_server = _by_server(layer, groups)
+    if by_server is None:
+        return set(groups)
+    listened: set[str] = set()
+    for index, named in by_server.items():
+        client = _blocking_client(layer, index)
+        if client is None:
+            return None
+        pipe = client.pipeline(transaction=False)
+        for group in named:
+            pipe.zcount(*_zcount_args(layer, group))
+        counts = pipe.execute()
+        listened.update(group for group, count in zip(named, counts, strict=True) if count)
+    return listened
+
+
+async def _send_batch(
+    layer, sends: list[tuple[str, dict]], bounded: bool, listened: set[str] | None = None
+) -> None:
     """Send a batch through one layer, skipping the groups nobody is listening to (most of
     them: an inbox with no staff online, a chat whose page is closed)."""
-    groups = list(dict.fromkeys(group for group, _ in sends))
-    async with _slots() if bounded else contextlib.nullcontext():
-        listened = await groups_listened(layer, groups)
+    if listened is None:
+        groups = list(dict.fromkeys(group for group, _ in sends))
+        async with _slots() if bounded else contextlib.nullcontext():
+            listened = await groups_listened(layer, groups)
     for group, message in sends:
         if group in listened:
             async with _slots() if bounded else contextlib.nullcontext():
@@ -130,7 +185,16 @@ def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
         seen.add(key)
         by_layer.setdefault(id(layer), (layer, []))[1].append((group, message))
     for layer, sends in by_layer.values():
-        task = loop.create_task(_send_batch(layer, sends, bounded))
+        listened = None
+        if bounded:  # the sender's own loop: it may wait for Redis
+            try:
+                groups = list(dict.fromkeys(group for group, _ in sends))
+                listened = groups_listened_blocking(layer, groups)
+            except Exception:  # noqa: BLE001 - the layer's own client tries again below
+                logger.warning("live: could not ask who listens", exc_info=True)
+            if listened is not None and not any(group in listened for group, _ in sends):
+                continue
+        task = loop.create_task(_send_batch(layer, sends, bounded, listened))
         task.add_done_callback(_log_failure)
 
 

@@ -107,3 +107,23 @@ def test_a_batch_reaches_the_listeners_and_skips_the_empty_groups():
     assert _run(hear()) == (1, 2)
     _run(_redis_layer(layer.layer.prefix).flush())  # a layer's connections belong to one loop
     assert layer.sent == ["chat.conversation.5", "chat.conversation.5"]
+
+
+@needs_redis
+def test_the_blocking_answer_is_the_same_as_the_layers_own_client():
+    layer = _redis_layer()
+
+    async def join():
+        channel = await layer.new_channel()
+        await layer.group_add("inbox.shop.7", channel)
+
+    _run(join())
+    groups = ["inbox.shop.7", "chat.conversation.7"]
+    assert live.groups_listened_blocking(layer, groups) == {"inbox.shop.7"}
+    assert _run(live.groups_listened(_redis_layer(layer.prefix), groups)) == {"inbox.shop.7"}
+    _run(_redis_layer(layer.prefix).flush())
+
+
+def test_the_blocking_answer_takes_every_group_of_another_layer_as_listened_to():
+    groups = ["chat.conversation.1", "inbox.shop.2"]
+    assert live.groups_listened_blocking(InMemoryChannelLayer(), groups) == set(groups)
