@@ -366,20 +366,19 @@ def web_chat_message_post(
     with transaction.atomic():
         conversation = _web_conversation_locked(shop_id=shop.pk, external_id=external_id)
         if conversation is None:
-            opened = conversation_open(
+            conversation_open(
                 shop=shop,
                 channel=Channel.WEB,
                 external_id=external_id,
                 customer=customer,
                 language=language,
             )
-            conversation = _lock(opened)
-        else:
-            # The rows in hand, rather than a join: a guest has no account, and the person
-            # writing is the conversation's customer once logged in.
-            conversation.shop = shop
-            if customer is not None and conversation.customer_id == customer.pk:
-                conversation.customer = customer
+            conversation = _web_conversation_locked(shop_id=shop.pk, external_id=external_id)
+        # The rows in hand, rather than a join: a guest has no account, and the person writing
+        # is the conversation's customer once logged in.
+        conversation.shop = shop
+        if customer is not None and conversation.customer_id == customer.pk:
+            conversation.customer = customer
         quick = str((payload or {}).get("quick_reply") or "")
         if quick and not (text or "").strip():
             text = _quick_reply_title(conversation, quick)
