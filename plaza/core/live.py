@@ -139,10 +139,17 @@ def groups_listened_blocking(layer, groups: list[str]) -> set[str] | None:
 
 
 async def _send_batch(
-    layer, sends: list[tuple[str, dict]], bounded: bool, listened: set[str] | None = None
+    layer,
+    sends: list[tuple[str, dict]],
+    bounded: bool,
+    listened: set[str] | None = None,
+    after: asyncio.Task | None = None,
 ) -> None:
     """Send a batch through one layer, skipping the groups nobody is listening to (most of
-    them: an inbox with no staff online, a chat whose page is closed)."""
+    them: an inbox with no staff online, a chat whose page is closed), once the loop's batch
+    before it (``after``) is out: a group hears its messages in the order they were sent."""
+    if after is not None and not after.done():
+        await asyncio.wait([after])
     if listened is None:
         groups = list(dict.fromkeys(group for group, _ in sends))
         async with _slots() if bounded else contextlib.nullcontext():
@@ -170,6 +177,8 @@ def group_send_can_reach(layer) -> bool:
 # both the customer's message and the bot's reply).
 _pending: dict[asyncio.AbstractEventLoop, list[tuple]] = {}
 _pending_lock = threading.Lock()
+# The latest batch started on each loop (read and written on that loop only).
+_last: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
 def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
@@ -194,8 +203,9 @@ def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
                 logger.warning("live: could not ask who listens", exc_info=True)
             if listened is not None and not any(group in listened for group, _ in sends):
                 continue
-        task = loop.create_task(_send_batch(layer, sends, bounded, listened))
+        task = loop.create_task(_send_batch(layer, sends, bounded, listened, _last.get(loop)))
         task.add_done_callback(_log_failure)
+        _last[loop] = task
 
 
 def group_send_soon(group: str, message: dict, *, layer=None) -> None:

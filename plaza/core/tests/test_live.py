@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import time
 import uuid
 
 import pytest
@@ -127,3 +128,37 @@ def test_the_blocking_answer_is_the_same_as_the_layers_own_client():
 def test_the_blocking_answer_takes_every_group_of_another_layer_as_listened_to():
     groups = ["chat.conversation.1", "inbox.shop.2"]
     assert live.groups_listened_blocking(InMemoryChannelLayer(), groups) == set(groups)
+
+
+class _SlowFirst(_CountingLayer):
+    """A layer whose first message takes its time to go out."""
+
+    async def group_send(self, group, message):
+        if message.get("id") == 1:
+            await asyncio.sleep(0.3)
+        await super().group_send(group, message)
+
+
+@needs_redis
+def test_a_group_hears_its_messages_in_the_order_they_were_sent():
+    """Even when a later batch is quicker to send than the one before it."""
+    layer = _SlowFirst(_redis_layer())
+
+    async def join():
+        channel = await layer.layer.new_channel()
+        await layer.layer.group_add("chat.conversation.8", channel)
+        return channel
+
+    channel = _run(join())
+    live.group_send_soon("chat.conversation.8", {"type": "chat.message", "id": 1}, layer=layer)
+    deadline = time.monotonic() + 5
+    while live._pending and time.monotonic() < deadline:  # the first batch has left
+        time.sleep(0.005)
+    for n in range(2, 6):
+        live.group_send_soon("chat.conversation.8", {"type": "chat.message", "id": n}, layer=layer)
+
+    async def hear():
+        return [(await asyncio.wait_for(layer.layer.receive(channel), 5))["id"] for _ in range(5)]
+
+    assert _run(hear()) == [1, 2, 3, 4, 5]
+    _run(_redis_layer(layer.layer.prefix).flush())
