@@ -26,7 +26,10 @@ units still held, stock) is read from the database afterwards:
 - undersold: units left unsold at the end (on hand minus allocated: units still held by a
   reservation count as unsold) although some buyer was refused for stock.
 
-"Checkout latency" is a buyer's quote + pay, for the buyers who got an order. The last line:
+"Checkout latency" is a buyer's quote + pay, for the buyers who got an order. Because the 2 cores
+may be shared, the run also reads from /proc the CPU time the drop and the trivial phase cost
+(the server's processes, the PostgreSQL backends of the run's database, Redis, this load
+generator), per order and per trivial request. The last line:
 
     drop: orders_per_s=<n> p99_ms=<n> oversold=<n> undersold=<n> ratio_vs_trivial=<r> ratio_vs_row=<r>
 """
@@ -54,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (  # noqa: E402
     HOST,
+    CpuMeter,
     bench_env,
     database_pool,
     exchange,
@@ -456,8 +460,8 @@ def main() -> None:
             f"{connections}",
             flush=True,
         )
-        # Django logs every 4xx as a warning and most buyers get a 409: the server's output goes
-        # to a file, summarised at the end.
+        # The server's output goes to a file, summarised at the end (the sold-out answers most
+        # buyers get are expected and not logged; anything else is).
         server_log = Path(folder) / "server.log"
         with server_log.open("w") as log, serve(env=env, workers=args.workers, stderr=log) as base:
             # Warm up: both workers, their database connections and the whole checkout path,
@@ -474,22 +478,24 @@ def main() -> None:
             if warm.errors or warm.orders != len(world["warm"]):
                 print(f"warm-up: {warm.orders} orders, errors {dict(warm.errors)}", flush=True)
             before = database_counters(database_url)
-            drop = drive(
-                base,
-                world["variant_id"],
-                world["buyers"],
-                concurrency=args.concurrency,
-                seconds=args.seconds,
-                label="drop",
-            )
+            with CpuMeter(args.database) as drop_cpu:
+                drop = drive(
+                    base,
+                    world["variant_id"],
+                    world["buyers"],
+                    concurrency=args.concurrency,
+                    seconds=args.seconds,
+                    label="drop",
+                )
             during = database_counters(database_url) - before
             queued = redis_queued(redis)
-            trivial = load(
-                f"{base}/livez",
-                total=args.trivial_requests,
-                concurrency=args.concurrency,
-                seconds=60,
-            )
+            with CpuMeter(args.database) as trivial_cpu:
+                trivial = load(
+                    f"{base}/livez",
+                    total=args.trivial_requests,
+                    concurrency=args.concurrency,
+                    seconds=60,
+                )
         server_lines = Counter(
             line.split(":", 1)[0] + ":" if line.startswith(("Conflict:", "Not Found:")) else line
             for line in server_log.read_text().splitlines()
@@ -560,6 +566,10 @@ def main() -> None:
         print(f"{'mails queued in Redis':<32} {queued} Celery messages (no worker runs)")
     print(f"{'oversold / undersold':<32} {oversold} / {undersold}")
     print(trivial.line("trivial /livez"))
+    print(f"{'CPU per order':<32} {drop_cpu.per(drop.orders)} (every buyer's requests included)")
+    print(f"{'CPU per trivial request':<32} {trivial_cpu.per(trivial.ok)}")
+    cpu_ratio = (trivial_cpu.total / max(trivial.ok, 1)) / (drop_cpu.total / max(drop.orders, 1))
+    print(f"{'CPU-bound ratio':<32} {cpu_ratio:.2f} (CPU of a trivial request / of an order)")
     print(f"{'row UPDATE (1 / 4 connections)':<32} {row_1:.0f} / {row_4:.0f} per s")
     print(f"{'backends':<32} {backends}")
     shown = [f"{n} x {line[:160]}" for line, n in server_lines.most_common(8)]

@@ -367,3 +367,118 @@ def database_pool(env: dict[str, str], *, workers: int, default_size: int) -> st
         return f"DB_POOL_MAX_SIZE={pool_size} per worker"
     env.pop("DB_POOL_MAX_SIZE", None)
     return f"no pool, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0 (default)')}"
+
+
+# --- CPU time spent, read from /proc (Linux): the machine is shared, so the CPU a phase cost is a
+# steadier figure than its wall time --------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state, ppid, ... utime at 11)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw.rpartition(")")[2].split()
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        fields = _stat(pid)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def server_pids() -> list[int]:
+    """This run's uvicorn process and its workers (descendants of this process)."""
+    parents = {}
+    for pid in _pids():
+        fields = _stat(pid)
+        if fields is not None:
+            parents[pid] = int(fields[1])
+    found, frontier = [], [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def database_backend_pids(database: str) -> list[int]:
+    """PostgreSQL backends connected to the run's database, when they run on this machine."""
+    pids = []
+    for pid in _pids():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if cmdline.startswith("postgres:") and f" {database} " in cmdline:
+            pids.append(pid)
+    return pids
+
+
+def redis_server_pids() -> list[int]:
+    """The Redis server, when it runs on this machine (shared: other work may use it too)."""
+    pids = []
+    for pid in _pids():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "redis-server":
+                pids.append(pid)
+    return pids
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent by the server, the database's backends, Redis and this load generator."""
+
+    database: str
+    server: float = 0.0
+    postgres: float = 0.0
+    redis: float = 0.0
+    client: float = 0.0
+
+    def _now(self) -> tuple[float, float, float, float]:
+        return (
+            _cpu_seconds(server_pids()),
+            _cpu_seconds(database_backend_pids(self.database)),
+            _cpu_seconds(redis_server_pids()),
+            time.process_time(),
+        )
+
+    def __enter__(self) -> CpuMeter:
+        self._before = self._now()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._now()
+        self.server, self.postgres, self.redis, self.client = (
+            a - b for a, b in zip(after, self._before, strict=True)
+        )
+
+    @property
+    def total(self) -> float:
+        return self.server + self.postgres + self.redis + self.client or 1e-9
+
+    def per(self, count: int) -> str:
+        count = max(count, 1)
+        return (
+            f"server {1000 * self.server / count:.1f} ms, "
+            f"PostgreSQL {1000 * self.postgres / count:.1f} ms, "
+            f"Redis {1000 * self.redis / count:.1f} ms, "
+            f"load generator {1000 * self.client / count:.1f} ms"
+        )
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
