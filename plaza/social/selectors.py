@@ -357,13 +357,15 @@ def _count(subquery: QuerySet) -> Subquery:
     return Subquery(subquery.annotate(n=Count("*")).values("n")[:1], output_field=IntegerField())
 
 
-def post_share_url(*, post: Post) -> str:
+def post_share_url(*, post: Post, path: str = "") -> str:
     """The link people share: the post on SITE_URL, tagged so that visits from shares can be
-    counted: ``?utm_source=plaza&utm_medium=share&utm_campaign=post-<id>``."""
+    counted: ``?utm_source=plaza&utm_medium=share&utm_campaign=post-<id>``. ``path``: the post's
+    own path when the caller has reversed it already."""
     query = urlencode(
         {"utm_source": "plaza", "utm_medium": "share", "utm_campaign": f"post-{post.pk}"}
     )
-    return f"{settings.SITE_URL.rstrip('/')}{reverse('social:post-detail', args=[post.pk])}?{query}"
+    path = path or reverse("social:post-detail", args=[post.pk])
+    return f"{settings.SITE_URL.rstrip('/')}{path}?{query}"
 
 
 # --- comments ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from plaza.accounts.selectors import shop_get
 from plaza.core.exceptions import DomainError, PermissionDenied
 from plaza.core.shortcuts import not_found_as_404
-from plaza.social import selectors, services, views_staff
+from plaza.social import cards, selectors, services, views_staff
 
 FEED_TABS = ("for-you", "following")
 
@@ -78,7 +78,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
         page = selectors.post_feed_following(viewer=request.user, page=page_number)
     else:
         page = selectors.post_feed_for_you(viewer=request.user, page=page_number)
-    context = {"page": page, "tab": tab}
+    context = {"page": page, "cards": cards.post_cards(posts=page.posts), "tab": tab}
     if _is_htmx(request) and request.GET.get("page"):
         return render(request, "social/_feed_page.html", context)
     return render(request, "social/feed_list.html", context)
@@ -93,6 +93,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
         "social/post_detail.html",
         {
             "post": post,
+            "card": cards.post_cards(posts=[post])[0],
             "comments": selectors.comment_list(post=post),
             "can_moderate": selectors.user_can_moderate(user=request.user, post=post),
         },

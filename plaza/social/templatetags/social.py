@@ -1,5 +1,7 @@
 """Template helpers of the social pages. None of them runs a query."""
 
+from collections.abc import Callable
+
 from babel.numbers import format_compact_decimal
 from django import template
 from django.urls import reverse
@@ -9,7 +11,6 @@ from django.utils.safestring import SafeString, mark_safe
 from plaza.core.money import babel_locale
 from plaza.social.hashtags import caption_segments
 from plaza.social.models import Post
-from plaza.social.selectors import post_share_url as share_url_for
 
 register = template.Library()
 
@@ -21,16 +22,17 @@ MIN_RATIO, MAX_RATIO = 0.8, 1.91
 def caption(text: str) -> SafeString:
     """The caption as HTML: every character escaped, line breaks kept, hashtags linked to their
     page. "<script>" stays text."""
+    return caption_html(text)
+
+
+def caption_html(text: str, hashtag_url: Callable[[str], str] | None = None) -> SafeString:
+    """``caption``, with the hashtags' page URLs from ``hashtag_url`` when given (the feed's
+    cards reverse it once for all their hashtags)."""
     parts = []
     for kind, piece, tag in caption_segments(text or ""):
         if kind == "tag":
-            parts.append(
-                format_html(
-                    '<a class="sc-hashtag" href="{}">{}</a>',
-                    reverse("social:hashtag-detail", args=[tag]),
-                    piece,
-                )
-            )
+            url = hashtag_url(tag) if hashtag_url else reverse("social:hashtag-detail", args=[tag])
+            parts.append(format_html('<a class="sc-hashtag" href="{}">{}</a>', url, piece))
         else:
             parts.append(str(conditional_escape(piece)).replace("\n", "<br>"))
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
@@ -60,31 +62,8 @@ def frame_ratio(post: Post) -> str:
 
 
 @register.filter
-def tags_on(post: Post, index: int) -> list:
-    """The post's (prefetched) product tags placed on media number ``index``."""
-    return [tag for tag in post.tags.all() if tag.media_index == index]
-
-
-@register.filter
-def tagged_products(post: Post) -> list:
-    """Each tagged product once, in tag order, with the tag that opens its sheet."""
-    seen, tags = set(), []
-    for tag in post.tags.all():
-        if tag.product_id not in seen:
-            seen.add(tag.product_id)
-            tags.append(tag)
-    return tags
-
-
-@register.filter
 def poster_name(post: Post) -> str:
     """Who posted: the shop's name, or the creator's name for a creator's post."""
     if post.shop_id:
         return post.shop.name
     return post.author.public_name if post.author_id else ""
-
-
-@register.simple_tag
-def post_share_url(post: Post) -> str:
-    """{% post_share_url post %}: the link with UTM parameters (see selectors.post_share_url)."""
-    return share_url_for(post=post)
