@@ -77,6 +77,7 @@ from bench.harness import (  # noqa: E402
     serve,
     serve_people,
     server_version,
+    trivial_phase,
 )
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -514,13 +515,9 @@ def main() -> None:
                     seconds=args.seconds,
                     limit=limit,
                 )
-            with CpuMeter(args.database) as trivial_cpu:
-                trivial = load(
-                    f"{base}/livez",
-                    total=args.trivial_requests,
-                    concurrency=args.concurrency,
-                    seconds=60,
-                )
+            trivial, trivial_cpu = trivial_phase(
+                base, args.database, total=args.trivial_requests, concurrency=args.concurrency
+            )
         ids_file = Path(folder) / "conversations.json"
         ids_file.write_text(json.dumps(sorted(chat.conversations | warm.conversations)))
         truth = shell_json(TRUTH.format(path=str(ids_file)), env)

@@ -71,6 +71,7 @@ from bench.harness import (  # noqa: E402
     serve,
     serve_people,
     server_version,
+    trivial_phase,
 )
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -489,13 +490,9 @@ def main() -> None:
                 )
             during = database_counters(database_url) - before
             queued = redis_queued(redis)
-            with CpuMeter(args.database) as trivial_cpu:
-                trivial = load(
-                    f"{base}/livez",
-                    total=args.trivial_requests,
-                    concurrency=args.concurrency,
-                    seconds=60,
-                )
+            trivial, trivial_cpu = trivial_phase(
+                base, args.database, total=args.trivial_requests, concurrency=args.concurrency
+            )
         server_lines = Counter(
             line.split(":", 1)[0] + ":" if line.startswith(("Conflict:", "Not Found:")) else line
             for line in server_log.read_text().splitlines()

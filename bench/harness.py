@@ -482,3 +482,10 @@ def load_average() -> str:
         return " ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:
         return "?"
+
+
+def trivial_phase(base: str, database: str, *, total: int, concurrency: int):
+    """``/livez`` on the run's server, the benchmarks' baseline, with the CPU it cost."""
+    with CpuMeter(database) as cpu:
+        trivial = load(f"{base}/livez", total=total, concurrency=concurrency, seconds=60)
+    return trivial, cpu

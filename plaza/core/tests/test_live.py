@@ -24,6 +24,17 @@ def _run(coroutine):
     return asyncio.run(coroutine)
 
 
+def _member(layer, group: str) -> str:
+    """A new channel of ``layer``, joined to ``group``."""
+
+    async def join():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        return channel
+
+    return _run(join())
+
+
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="the Redis channel layer needs REDIS_URL")
 
 
@@ -88,13 +99,7 @@ def test_a_batch_reaches_the_listeners_and_skips_the_empty_groups():
     """Through the sender's own loop, as a request thread hands its sends over: the member
     hears every message once, in order; the empty groups cost no ``group_send``."""
     layer = _CountingLayer(_redis_layer())
-
-    async def join():
-        channel = await layer.layer.new_channel()
-        await layer.layer.group_add("chat.conversation.5", channel)
-        return channel
-
-    channel = _run(join())
+    channel = _member(layer.layer, "chat.conversation.5")
     live.group_send_soon("chat.conversation.5", {"type": "chat.message", "id": 1}, layer=layer)
     live.group_send_soon("inbox.shop.5", {"type": "inbox.conversation", "id": 5}, layer=layer)
     live.group_send_soon("chat.conversation.5", {"type": "chat.message", "id": 2}, layer=layer)
@@ -113,12 +118,7 @@ def test_a_batch_reaches_the_listeners_and_skips_the_empty_groups():
 @needs_redis
 def test_the_blocking_answer_is_the_same_as_the_layers_own_client():
     layer = _redis_layer()
-
-    async def join():
-        channel = await layer.new_channel()
-        await layer.group_add("inbox.shop.7", channel)
-
-    _run(join())
+    _member(layer, "inbox.shop.7")
     groups = ["inbox.shop.7", "chat.conversation.7"]
     assert live.groups_listened_blocking(layer, groups) == {"inbox.shop.7"}
     assert _run(live.groups_listened(_redis_layer(layer.prefix), groups)) == {"inbox.shop.7"}
@@ -143,13 +143,7 @@ class _SlowFirst(_CountingLayer):
 def test_a_group_hears_its_messages_in_the_order_they_were_sent():
     """Even when a later batch is quicker to send than the one before it."""
     layer = _SlowFirst(_redis_layer())
-
-    async def join():
-        channel = await layer.layer.new_channel()
-        await layer.layer.group_add("chat.conversation.8", channel)
-        return channel
-
-    channel = _run(join())
+    channel = _member(layer.layer, "chat.conversation.8")
     live.group_send_soon("chat.conversation.8", {"type": "chat.message", "id": 1}, layer=layer)
     deadline = time.monotonic() + 5
     while live._pending and time.monotonic() < deadline:  # the first batch has left
