@@ -2,9 +2,10 @@
 page showing 20 posts, against a trivial view (/livez) on the same server in the same run.
 
 It builds its own Plaza in a temporary folder (the demo data plus posts up to 20), serves it
-with uvicorn and two worker processes on a loopback port, and drives a bounded number of
-requests over keep-alive connections. With DATABASE_URL set it uses that PostgreSQL database
-(its tables are created by migrate; use a database of its own). The last line reads:
+with two uvicorn processes on two loopback ports, and drives a bounded number of requests over
+keep-alive connections, half of them to each process, as a load balancer in front of them would.
+With DATABASE_URL set it uses that PostgreSQL database (its tables are created by migrate; use a
+database of its own). The last line reads:
 
     feed: rps=<n> p99_ms=<n> trivial_rps=<n> ratio_vs_trivial=<r>
 """
@@ -12,14 +13,17 @@ requests over keep-alive connections. With DATABASE_URL set it uses that Postgre
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import bench_env, load, manage, serve  # noqa: E402
+from bench.harness import CpuMeter, Result, bench_env, load, manage, serve  # noqa: E402
 
 POSTS = 20
 
@@ -50,40 +54,73 @@ print(Post.objects.count())
 """
 
 
+def load_spread(urls: list[str], *, total: int, concurrency: int, seconds: float) -> Result:
+    """``load`` over several servers at once, the requests and connections shared out evenly.
+
+    Why not one server with ``--workers 2``: its workers share one listening socket, and a
+    worker that wakes up takes every connection waiting, so the 16 connections the load opens at
+    once often all went to one worker, which then served the whole run on one core while the
+    other sat idle: runs fell into two groups, about 10 and about 30 pages a second, by luck."""
+    share = len(urls)
+    with ThreadPoolExecutor(max_workers=share) as pool:
+        parts = list(
+            pool.map(
+                lambda url: load(
+                    url, total=total // share, concurrency=concurrency // share, seconds=seconds
+                ),
+                urls,
+            )
+        )
+    merged = Result(seconds=max(part.seconds for part in parts))
+    for part in parts:
+        merged.latencies_ms += part.latencies_ms
+        merged.errors.update(part.errors)
+        merged.statuses.update(part.statuses)
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint")
     parser.add_argument("--concurrency", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--seconds", type=float, default=60.0, help="time limit per endpoint")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn processes")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="plaza-bench-feed-") as folder:
         env = bench_env(Path(folder))
         database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+        database_name = urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or "-"
         print(f"Preparing Plaza on {database} in {folder} ...", flush=True)
         manage("migrate", "--noinput", "-v0", env=env)
         manage("seed_demo", "--if-empty", env=env)
         posts = manage("shell", "-c", TOP_UP, env=env).strip().splitlines()[-1]
         print(
-            f"{posts} published posts; {args.workers} workers; "
+            f"{posts} published posts; {args.workers} uvicorn processes; "
             f"{args.requests} requests per endpoint over {args.concurrency} connections"
         )
-        with serve(env=env, workers=args.workers) as base:
-            feed_url = f"{base}/feed/?tab=for-you"
+        with contextlib.ExitStack() as servers:
+            bases = [servers.enter_context(serve(env=env, workers=1)) for _ in range(args.workers)]
+            feed_urls = [f"{base}/feed/?tab=for-you" for base in bases]
+            trivial_urls = [f"{base}/livez" for base in bases]
             # Warm up both endpoints (connections, caches, the first template render).
-            load(feed_url, total=100, concurrency=4, seconds=20)
-            load(f"{base}/livez", total=100, concurrency=4, seconds=20)
-            feed = load(
-                feed_url, total=args.requests, concurrency=args.concurrency, seconds=args.seconds
-            )
-            trivial = load(
-                f"{base}/livez",
+            load_spread(feed_urls, total=100, concurrency=4, seconds=20)
+            load_spread(trivial_urls, total=100, concurrency=4, seconds=20)
+            with CpuMeter(database_name) as feed_cpu:
+                feed = load_spread(
+                    feed_urls,
+                    total=args.requests,
+                    concurrency=args.concurrency,
+                    seconds=args.seconds,
+                )
+            trivial = load_spread(
+                trivial_urls,
                 total=args.requests,
                 concurrency=args.concurrency,
                 seconds=args.seconds,
             )
     print(feed.line("feed (20 posts)"))
+    print(f"CPU per feed page: {feed_cpu.per(feed.ok)}")
     print(trivial.line("trivial /livez"))
     if feed.errors or trivial.errors:
         print(f"errors: feed {dict(feed.errors)} trivial {dict(trivial.errors)}")
