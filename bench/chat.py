@@ -6,8 +6,8 @@ server with the same concurrency, in the same run.
 It creates a PostgreSQL database of its own (``plaza_bench_chat`` by default, dropped and created
 again each run, never ``plaza``), migrates it and seeds the demo (``manage.py seed_demo``: the shop
 ``kalye-kicks`` with its catalog, sizes, stock, shipping methods, and its inbox settings and FAQ,
-bot on). Plaza then runs under uvicorn with two worker processes on a loopback port, each with a
-psycopg pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise), with
+bot on). Plaza then runs as two uvicorn processes, each on a loopback port of its own (the
+shoppers' connections shared out evenly, as a load balancer would), each with a psycopg pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise), with
 Redis (a database of its own, number 14, emptied first) when ``redis-cli ping`` answers on
 127.0.0.1:6379: sessions, the cache and the chat's rate-limit counters then live there.
 
@@ -67,15 +67,16 @@ from bench.harness import (  # noqa: E402
     database_pool,
     exchange_with_headers,
     fresh_database,
-    load,
     load_average,
+    load_spread,
     manage,
     percentile,
+    port_of,
     raw_request,
     redis_cli,
     redis_database_url,
-    serve,
     serve_people,
+    serve_processes,
     server_version,
     trivial_phase,
 )
@@ -316,8 +317,11 @@ def shoppers_for(count: int, messages: int, *, start: int = 0) -> list[Shopper]:
 class Endpoint:
     """Where a message goes: the JSON API when the server lists it, else the htmx form."""
 
-    def __init__(self, base: str, shop: str, choice: str = "auto") -> None:
-        self.port = int(base.rsplit(":", 1)[1])
+    def __init__(self, bases: list[str], shop: str, choice: str = "auto") -> None:
+        base = bases[0]
+        # Requests name the first server in their Host header; any of them serves them.
+        self.port = port_of(base)
+        self.ports = [port_of(other) for other in bases]
         self.shop = shop
         self.api = False
         if choice != "form":
@@ -438,7 +442,7 @@ async def _drive(
     chat.seconds = await serve_people(
         people,
         lambda conn, shopper: _converse(conn, endpoint, shopper, chat, limit),
-        port=endpoint.port,
+        ports=endpoint.ports,
         concurrency=concurrency,
         seconds=seconds,
         errors=chat.errors,
@@ -460,7 +464,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5, help="messages per shopper")
     parser.add_argument("--concurrency", type=int, default=32, help="shoppers in flight")
     parser.add_argument("--seconds", type=float, default=180.0, help="time limit of the chat")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn processes")
     parser.add_argument("--database", default="plaza_bench_chat", help="dropped and created")
     parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", PG_ADMIN_URL))
     parser.add_argument("--no-redis", action="store_true", help="even when Redis answers")
@@ -501,11 +505,14 @@ def main() -> None:
             flush=True,
         )
         server_log = Path(folder) / "server.log"
-        with server_log.open("w") as log, serve(env=env, workers=args.workers, stderr=log) as base:
-            endpoint = Endpoint(base, SHOP, args.endpoint)
+        with (
+            server_log.open("w") as log,
+            serve_processes(env=env, processes=args.workers, stderr=log) as bases,
+        ):
+            endpoint = Endpoint(bases, SHOP, args.endpoint)
             print(f"endpoint: {endpoint.label}; load average {load_average()}", flush=True)
             # Warm up both workers: their connections, the bot's catalog reads, the templates.
-            load(f"{base}/livez", total=200, concurrency=8, seconds=20)
+            load_spread([f"{base}/livez" for base in bases], total=200, concurrency=8, seconds=20)
             warm = drive(endpoint, warm_people, concurrency=8, seconds=60, limit=limit)
             with CpuMeter(args.database) as chat_cpu:
                 chat = drive(
@@ -516,7 +523,7 @@ def main() -> None:
                     limit=limit,
                 )
             trivial, trivial_cpu = trivial_phase(
-                base, args.database, total=args.trivial_requests, concurrency=args.concurrency
+                bases, args.database, total=args.trivial_requests, concurrency=args.concurrency
             )
         ids_file = Path(folder) / "conversations.json"
         ids_file.write_text(json.dumps(sorted(chat.conversations | warm.conversations)))

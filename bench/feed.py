@@ -13,17 +13,21 @@ database of its own). The last line reads:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import CpuMeter, Result, bench_env, load, manage, serve  # noqa: E402
+from bench.harness import (  # noqa: E402
+    CpuMeter,
+    bench_env,
+    load_spread,
+    manage,
+    serve_processes,
+)
 
 POSTS = 20
 
@@ -54,31 +58,6 @@ print(Post.objects.count())
 """
 
 
-def load_spread(urls: list[str], *, total: int, concurrency: int, seconds: float) -> Result:
-    """``load`` over several servers at once, the requests and connections shared out evenly.
-
-    Why not one server with ``--workers 2``: its workers share one listening socket, and a
-    worker that wakes up takes every connection waiting, so the 16 connections the load opens at
-    once often all went to one worker, which then served the whole run on one core while the
-    other sat idle: runs fell into two groups, about 10 and about 30 pages a second, by luck."""
-    share = len(urls)
-    with ThreadPoolExecutor(max_workers=share) as pool:
-        parts = list(
-            pool.map(
-                lambda url: load(
-                    url, total=total // share, concurrency=concurrency // share, seconds=seconds
-                ),
-                urls,
-            )
-        )
-    merged = Result(seconds=max(part.seconds for part in parts))
-    for part in parts:
-        merged.latencies_ms += part.latencies_ms
-        merged.errors.update(part.errors)
-        merged.statuses.update(part.statuses)
-    return merged
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint")
@@ -99,8 +78,7 @@ def main() -> None:
             f"{posts} published posts; {args.workers} uvicorn processes; "
             f"{args.requests} requests per endpoint over {args.concurrency} connections"
         )
-        with contextlib.ExitStack() as servers:
-            bases = [servers.enter_context(serve(env=env, workers=1)) for _ in range(args.workers)]
+        with serve_processes(env=env, processes=args.workers) as bases:
             feed_urls = [f"{base}/feed/?tab=for-you" for base in bases]
             trivial_urls = [f"{base}/livez" for base in bases]
             # Warm up both endpoints (connections, caches, the first template render).

@@ -7,8 +7,8 @@ It creates a PostgreSQL database of its own (``plaza_bench_drop`` by default, dr
 created again each run, never ``plaza``), migrates it, and builds in one ``manage.py shell``:
 a shop, the drop (one variant, 500 units), a warm-up product, a shipping method, and every
 buyer with a saved address, a saved test card and a logged-in session (no login requests).
-Plaza then runs under uvicorn with two worker processes on a loopback port, each with a psycopg
-connection pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise;
+Plaza then runs as two uvicorn processes, each on a loopback port of its own (the buyers'
+connections shared out evenly, as a load balancer would), each with a psycopg connection pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise;
 2 x 16 stays well under PostgreSQL's default max_connections of 100) and Plaza's own number of
 requests at once (``PLAZA_REQUESTS_AT_ONCE``: 4 unless the environment says otherwise), with Redis (a database of
 its own, number 15, emptied first) when ``redis-cli ping`` answers on 127.0.0.1:6379. No Celery
@@ -56,20 +56,20 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (  # noqa: E402
-    HOST,
     CpuMeter,
     bench_env,
     database_pool,
     exchange,
     fresh_database,
-    load,
+    load_spread,
     manage,
     percentile,
+    port_of,
     raw_request,
     redis_cli,
     redis_database_url,
-    serve,
     serve_people,
+    serve_processes,
     server_version,
     trivial_phase,
 )
@@ -354,10 +354,15 @@ def _changes(answer: bytes) -> str:
 
 
 async def _drive(
-    base: str, variant_id: int, people: list[dict], *, concurrency: int, seconds: float, label: str
+    bases: list[str],
+    variant_id: int,
+    people: list[dict],
+    *,
+    concurrency: int,
+    seconds: float,
+    label: str,
 ) -> Drop:
-    assert base.startswith(f"http://{HOST}:"), "benchmarks talk to loopback only"
-    port = int(base.rsplit(":", 1)[1])
+    ports = [port_of(base) for base in bases]
     drop = Drop()
 
     def done() -> None:
@@ -366,8 +371,9 @@ async def _drive(
     drop.started = time.perf_counter()
     drop.seconds = await serve_people(
         people,
-        lambda conn, person: _buy(conn, port, variant_id, person, drop, label),
-        port=port,
+        # Requests name the first server in their Host header; any of them serves them.
+        lambda conn, person: _buy(conn, ports[0], variant_id, person, drop, label),
+        ports=ports,
         concurrency=concurrency,
         seconds=seconds,
         errors=drop.errors,
@@ -376,8 +382,8 @@ async def _drive(
     return drop
 
 
-def drive(base: str, variant_id: int, people: list[dict], **kwargs) -> Drop:
-    return asyncio.run(_drive(base, variant_id, people, **kwargs))
+def drive(bases: list[str], variant_id: int, people: list[dict], **kwargs) -> Drop:
+    return asyncio.run(_drive(bases, variant_id, people, **kwargs))
 
 
 # --- the single-row ceiling -------------------------------------------------------------------
@@ -423,7 +429,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=64, help="buyers in flight")
     parser.add_argument("--seconds", type=float, default=180.0, help="time limit of the drop")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn processes")
     parser.add_argument("--database", default="plaza_bench_drop", help="dropped and created")
     parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", PG_ADMIN_URL))
     parser.add_argument("--no-redis", action="store_true", help="even when Redis answers")
@@ -456,7 +462,7 @@ def main() -> None:
         )
         world = json.loads(manage("shell", "-c", setup, env=env).strip().splitlines()[-1])
         print(
-            f"{len(world['buyers'])} buyers for {args.units} units; {args.workers} workers; "
+            f"{len(world['buyers'])} buyers for {args.units} units; {args.workers} uvicorn processes; "
             f"{args.concurrency} buyers in flight; limit {args.seconds:.0f} s; "
             f"{connections}",
             flush=True,
@@ -464,12 +470,15 @@ def main() -> None:
         # The server's output goes to a file, summarised at the end (the sold-out answers most
         # buyers get are expected and not logged; anything else is).
         server_log = Path(folder) / "server.log"
-        with server_log.open("w") as log, serve(env=env, workers=args.workers, stderr=log) as base:
-            # Warm up: both workers, their database connections and the whole checkout path,
+        with (
+            server_log.open("w") as log,
+            serve_processes(env=env, processes=args.workers, stderr=log) as bases,
+        ):
+            # Warm up: both processes, their database connections and the whole checkout path,
             # on another product, so the drop starts hot.
-            load(f"{base}/livez", total=200, concurrency=8, seconds=20)
+            load_spread([f"{base}/livez" for base in bases], total=200, concurrency=8, seconds=20)
             warm = drive(
-                base,
+                bases,
                 world["warm_variant_id"],
                 world["warm"],
                 concurrency=8,
@@ -481,7 +490,7 @@ def main() -> None:
             before = database_counters(database_url)
             with CpuMeter(args.database) as drop_cpu:
                 drop = drive(
-                    base,
+                    bases,
                     world["variant_id"],
                     world["buyers"],
                     concurrency=args.concurrency,
@@ -491,7 +500,7 @@ def main() -> None:
             during = database_counters(database_url) - before
             queued = redis_queued(redis)
             trivial, trivial_cpu = trivial_phase(
-                base, args.database, total=args.trivial_requests, concurrency=args.concurrency
+                bases, args.database, total=args.trivial_requests, concurrency=args.concurrency
             )
         server_lines = Counter(
             line.split(":", 1)[0] + ":" if line.startswith(("Conflict:", "Not Found:")) else line

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +93,29 @@ def serve(*, env: dict[str, str], workers: int = 2, port: int | None = None, std
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def serve_processes(*, env: dict[str, str], processes: int = 2, stderr=None):
+    """Plaza under ``processes`` single-process uvicorn servers, each on a loopback port of its
+    own; yields their base URLs. The load shares its connections out among them, as a load
+    balancer in front of them would.
+
+    Why not one server with ``--workers``: its workers share one listening socket, and a worker
+    that wakes up takes every connection waiting. A benchmark opens its keep-alive connections
+    at once and keeps them the whole run, so they often all went to one worker, which served
+    the run on one core while the other sat idle: the same code measured once or twice as fast,
+    by luck."""
+    with contextlib.ExitStack() as servers:
+        yield [
+            servers.enter_context(serve(env=env, workers=1, stderr=stderr))
+            for _ in range(max(processes, 1))
+        ]
+
+
+def port_of(base: str) -> int:
+    assert base.startswith(f"http://{HOST}:"), "benchmarks talk to loopback only"
+    return int(base.rsplit(":", 1)[1])
 
 
 @dataclass
@@ -309,20 +333,21 @@ async def serve_people(
     people: list,
     visit,
     *,
-    port: int,
+    ports: list[int],
     concurrency: int,
     seconds: float,
     errors: Counter,
     done=lambda: None,
 ) -> float:
     """Let ``concurrency`` clients take ``people`` in order, each over a keep-alive connection to
-    the loopback ``port``: ``await visit(conn, person)`` for each, until the people or the
-    ``seconds`` run out. A failed visit counts its exception's name in ``errors`` and opens a
-    new connection; ``done()`` is called after every person. Returns the seconds it took."""
+    one of the loopback ``ports`` (client i to the i-th in turn, so the servers share them
+    evenly): ``await visit(conn, person)`` for each, until the people or the ``seconds`` run
+    out. A failed visit counts its exception's name in ``errors`` and opens a new connection;
+    ``done()`` is called after every person. Returns the seconds it took."""
     queue = list(reversed(people))
     deadline = time.monotonic() + seconds
 
-    async def client() -> None:
+    async def client(port: int) -> None:
         conn = None
         while queue and time.monotonic() < deadline:
             person = queue.pop()
@@ -348,7 +373,7 @@ async def serve_people(
             conn[1].close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(ports[i % len(ports)]) for i in range(concurrency)))
     return time.perf_counter() - started
 
 
@@ -484,8 +509,34 @@ def load_average() -> str:
         return "?"
 
 
-def trivial_phase(base: str, database: str, *, total: int, concurrency: int):
-    """``/livez`` on the run's server, the benchmarks' baseline, with the CPU it cost."""
+def load_spread(urls: list[str], *, total: int, concurrency: int, seconds: float) -> Result:
+    """``load`` over several servers at once (``serve_processes``), the requests and the
+    connections shared out evenly."""
+    share = len(urls)
+    with ThreadPoolExecutor(max_workers=share) as pool:
+        parts = list(
+            pool.map(
+                lambda url: load(
+                    url,
+                    total=max(total // share, 1),
+                    concurrency=max(concurrency // share, 1),
+                    seconds=seconds,
+                ),
+                urls,
+            )
+        )
+    merged = Result(seconds=max(part.seconds for part in parts))
+    for part in parts:
+        merged.latencies_ms += part.latencies_ms
+        merged.errors.update(part.errors)
+        merged.statuses.update(part.statuses)
+    return merged
+
+
+def trivial_phase(bases: list[str], database: str, *, total: int, concurrency: int):
+    """``/livez`` on the run's servers, the benchmarks' baseline, with the CPU it cost."""
     with CpuMeter(database) as cpu:
-        trivial = load(f"{base}/livez", total=total, concurrency=concurrency, seconds=60)
+        trivial = load_spread(
+            [f"{base}/livez" for base in bases], total=total, concurrency=concurrency, seconds=60
+        )
     return trivial, cpu
