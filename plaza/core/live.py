@@ -7,7 +7,6 @@ Celery worker) any loop will do for the Redis layer.
 """
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -34,19 +33,14 @@ def _log_failure(future) -> None:
 
 _sender_loop: asyncio.AbstractEventLoop | None = None
 _sender_lock = threading.Lock()
-_sender_slots: asyncio.Semaphore | None = None
-# Sends in flight at once from the sender's loop: the layer's connection pool is bounded, and
-# a burst of messages must queue here rather than fail for want of a connection.
-SENDS_AT_ONCE = 8
 
 
 def _sender() -> asyncio.AbstractEventLoop:
     """A loop on a daemon thread of its own, for a process that serves no socket (a worker):
     its sends to the Redis layer then never hold up the request or task that made them."""
-    global _sender_loop, _sender_slots
+    global _sender_loop
     with _sender_lock:
         if _sender_loop is None or not _sender_loop.is_running():
-            _sender_slots = None  # a semaphore belongs to the loop it was made on
             loop = asyncio.new_event_loop()
             thread = threading.Thread(
                 target=loop.run_forever, name="plaza-live-sender", daemon=True
@@ -56,24 +50,17 @@ def _sender() -> asyncio.AbstractEventLoop:
         return _sender_loop
 
 
-def _slots() -> asyncio.Semaphore:
-    global _sender_slots
-    if _sender_slots is None:  # created on the sender's loop, by its only thread
-        _sender_slots = asyncio.Semaphore(SENDS_AT_ONCE)
-    return _sender_slots
-
-
 def _by_server(layer, groups: list[str]) -> dict[int, list[str]] | None:
     """``groups`` per Redis server of the layer that holds them; None for a layer whose
     storage is not the one known here (the in-memory layer, another backend): every group is
     then taken as listened to."""
-    try:
-        ring, _key, _expiry = layer.ring_size, layer._group_key, layer.group_expiry
-    except AttributeError:
+    known = ("ring_size", "consistent_hash", "_group_key", "group_expiry", "hosts", "connection")
+    if not all(hasattr(layer, name) for name in known):
         return None
     by_server: dict[int, list[str]] = {}
     for group in groups:
-        by_server.setdefault(layer.consistent_hash(group) if ring > 1 else 0, []).append(group)
+        index = layer.consistent_hash(group) if layer.ring_size > 1 else 0
+        by_server.setdefault(index, []).append(group)
     return by_server
 
 
@@ -141,23 +128,20 @@ def groups_listened_blocking(layer, groups: list[str]) -> set[str] | None:
 async def _send_batch(
     layer,
     sends: list[tuple[str, dict]],
-    bounded: bool,
     listened: set[str] | None = None,
     after: asyncio.Task | None = None,
 ) -> None:
     """Send a batch through one layer, skipping the groups nobody is listening to (most of
     them: an inbox with no staff online, a chat whose page is closed), once the loop's batch
-    before it (``after``) is out: a group hears its messages in the order they were sent."""
+    before it (``after``) is out: a group hears its messages in the order they were sent, and
+    a burst of them uses one of the layer's connections at a time."""
     if after is not None and not after.done():
         await asyncio.wait([after])
     if listened is None:
-        groups = list(dict.fromkeys(group for group, _ in sends))
-        async with _slots() if bounded else contextlib.nullcontext():
-            listened = await groups_listened(layer, groups)
+        listened = await groups_listened(layer, list(dict.fromkeys(g for g, _ in sends)))
     for group, message in sends:
         if group in listened:
-            async with _slots() if bounded else contextlib.nullcontext():
-                await layer.group_send(group, message)
+            await layer.group_send(group, message)
 
 
 def group_send_can_reach(layer) -> bool:
@@ -181,7 +165,7 @@ _pending_lock = threading.Lock()
 _last: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
-def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
+def _drain(loop: asyncio.AbstractEventLoop, own_loop: bool) -> None:
     """On ``loop``: start the sends waiting for it, one task per layer."""
     with _pending_lock:
         batch = _pending.pop(loop, [])
@@ -195,7 +179,7 @@ def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
         by_layer.setdefault(id(layer), (layer, []))[1].append((group, message))
     for layer, sends in by_layer.values():
         listened = None
-        if bounded:  # the sender's own loop: it may wait for Redis
+        if own_loop:  # the sender's own loop: it may wait for Redis
             try:
                 groups = list(dict.fromkeys(group for group, _ in sends))
                 listened = groups_listened_blocking(layer, groups)
@@ -203,7 +187,7 @@ def _drain(loop: asyncio.AbstractEventLoop, bounded: bool) -> None:
                 logger.warning("live: could not ask who listens", exc_info=True)
             if listened is not None and not any(group in listened for group, _ in sends):
                 continue
-        task = loop.create_task(_send_batch(layer, sends, bounded, listened, _last.get(loop)))
+        task = loop.create_task(_send_batch(layer, sends, listened, _last.get(loop)))
         task.add_done_callback(_log_failure)
         _last[loop] = task
 
@@ -216,19 +200,19 @@ def group_send_soon(group: str, message: dict, *, layer=None) -> None:
         if layer is None:
             return
         loop = _socket_loop
-        bounded = False
+        own_loop = False
         if loop is None or not loop.is_running():
             if isinstance(layer, InMemoryChannelLayer):
                 # In memory, the layer serves this process's sockets only, and none ever
                 # connected here: nobody can be listening.
                 return
             loop = _sender()
-            bounded = True
+            own_loop = True
         with _pending_lock:
             waiting = _pending.setdefault(loop, [])
             waiting.append((layer, group, message))
             first = len(waiting) == 1
         if first:
-            loop.call_soon_threadsafe(_drain, loop, bounded)
+            loop.call_soon_threadsafe(_drain, loop, own_loop)
     except Exception:  # noqa: BLE001 - logged; the committing request must go on
         logger.exception("live: could not send to %s", group)
