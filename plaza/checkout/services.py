@@ -61,6 +61,7 @@ from plaza.checkout.selectors import (
 from plaza.core import events
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
+from plaza.core.sql import row_update
 from plaza.inventory.exceptions import DropLimitReached, InsufficientStock
 from plaza.inventory.selectors import drop_for_variants, drop_get, stock_available_for_variants
 from plaza.inventory.services import (
@@ -940,7 +941,7 @@ def _place_parts(
                 changes=[_("A price changed while you were paying.")],
             )
         part.order = order
-        CheckoutPart.objects.filter(pk=part.pk).update(order=order)
+        row_update(CheckoutPart, part.pk, {"order": order.pk})
         for vid, qty in quantities.items():
             bought[vid] = bought.get(vid, 0) + qty
     if checkout.source == CheckoutSource.CART:

@@ -47,6 +47,7 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
         field
         for field in model._meta.concrete_fields
         if not (field.primary_key and isinstance(field, models.AutoField))
+        and not getattr(field, "generated", False)  # computed by the database
     ]
     params: list = []
     for obj in objs:
