@@ -70,19 +70,30 @@ def _zcount_args(layer, group: str) -> tuple:
     return layer._group_key(group), int(time.time()) - int(layer.group_expiry), "+inf"
 
 
+def _count_pipelines(layer, groups: list[str], client_for) -> list[tuple[list[str], object]]:
+    """Per Redis server: its groups and a pipeline (from ``client_for(index)``) that counts each
+    one's live members."""
+    pipelines = []
+    for index, named in _by_server(layer, groups).items():
+        pipe = client_for(index).pipeline(transaction=False)
+        for group in named:
+            pipe.zcount(*_zcount_args(layer, group))
+        pipelines.append((named, pipe))
+    return pipelines
+
+
+def _with_members(named: list[str], counts: list[int]) -> set[str]:
+    return {group for group, count in zip(named, counts, strict=True) if count}
+
+
 async def groups_listened(layer, groups: list[str]) -> set[str]:
     """The groups of ``groups`` that have a member now, in one round trip per Redis server,
     where a ``group_send`` costs two even to an empty group."""
-    by_server = _by_server(layer, groups)
-    if by_server is None:
+    if _by_server(layer, groups) is None:
         return set(groups)
     listened: set[str] = set()
-    for index, named in by_server.items():
-        pipe = layer.connection(index).pipeline(transaction=False)
-        for group in named:
-            pipe.zcount(*_zcount_args(layer, group))
-        counts = await pipe.execute()
-        listened.update(group for group, count in zip(named, counts, strict=True) if count)
+    for named, pipe in _count_pipelines(layer, groups, layer.connection):
+        listened |= _with_members(named, await pipe.execute())
     return listened
 
 
@@ -112,16 +123,11 @@ def groups_listened_blocking(layer, groups: list[str]) -> set[str] | None:
     by_server = _by_server(layer, groups)
     if by_server is None:
         return set(groups)
+    if any(_blocking_client(layer, index) is None for index in by_server):
+        return None
     listened: set[str] = set()
-    for index, named in by_server.items():
-        client = _blocking_client(layer, index)
-        if client is None:
-            return None
-        pipe = client.pipeline(transaction=False)
-        for group in named:
-            pipe.zcount(*_zcount_args(layer, group))
-        counts = pipe.execute()
-        listened.update(group for group, count in zip(named, counts, strict=True) if count)
+    for named, pipe in _count_pipelines(layer, groups, lambda i: _blocking_client(layer, i)):
+        listened |= _with_members(named, pipe.execute())
     return listened
 
 
@@ -161,7 +167,7 @@ def group_send_can_reach(layer) -> bool:
 # both the customer's message and the bot's reply).
 _pending: dict[asyncio.AbstractEventLoop, list[tuple]] = {}
 _pending_lock = threading.Lock()
-# The latest batch started on each loop (read and written on that loop only).
+# The latest batch started on each loop and not yet out (read and written on that loop only).
 _last: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
@@ -189,6 +195,9 @@ def _drain(loop: asyncio.AbstractEventLoop, own_loop: bool) -> None:
                 continue
         task = loop.create_task(_send_batch(layer, sends, listened, _last.get(loop)))
         task.add_done_callback(_log_failure)
+        task.add_done_callback(
+            lambda done: _last.pop(loop, None) if _last.get(loop) is done else None
+        )
         _last[loop] = task
 
 
