@@ -1,4 +1,5 @@
-"""Statements written out for the hottest writes and reads (a chat message and its answer).
+"""Statements written out for the hottest writes and reads (a chat message and its answer, a
+drop's order placement).
 
 Building a statement through the ORM (a ``QuerySet``, its ``Query``, the compiler, the model
 instances) costs two to three times the database's answer for the one-row statements a chat
@@ -35,20 +36,27 @@ def _insert_sql(model: type[models.Model], names: tuple[str, ...], rows: int, us
     )
 
 
+@lru_cache(maxsize=64)
+def _insert_fields(model: type[models.Model]) -> tuple[Field, ...]:
+    """Every concrete field but the automatic primary key and the columns the database
+    computes."""
+    return tuple(
+        field
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and isinstance(field, models.AutoField))
+        and not getattr(field, "generated", False)
+    )
+
+
 def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None:
     """Insert ``objs`` (new instances of one model) in one statement and set their primary
-    keys, as ``bulk_create`` would: every concrete field but the automatic primary key, each
-    value prepared by its field (``auto_now_add`` stamped by ``pre_save``)."""
+    keys, as ``bulk_create`` would: each value prepared by its field (``auto_now_add`` stamped
+    by ``pre_save``)."""
     if not objs:
         return
     model = type(objs[0])
     connection = connections[using]
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not (field.primary_key and isinstance(field, models.AutoField))
-        and not getattr(field, "generated", False)  # computed by the database
-    ]
+    fields = _insert_fields(model)
     params: list = []
     for obj in objs:
         obj._state.adding = True
@@ -105,9 +113,10 @@ def row_update(
 
 
 @lru_cache(maxsize=32)
-def _readers(model: type[models.Model], using: str) -> tuple[str, list]:
-    """The model's columns for a ``SELECT`` and, per column, the converters the ORM would
-    apply to its value (the backend's, then the field's own ``from_db_value``)."""
+def _readers(model: type[models.Model], using: str) -> tuple[str, list[str], list]:
+    """The model's columns for a ``SELECT``, their attribute names and, per column, the
+    converters the ORM would apply to its value (the backend's, then the field's own
+    ``from_db_value``)."""
     connection = connections[using]
     quote = connection.ops.quote_name
     table = model._meta.db_table
@@ -117,7 +126,8 @@ def _readers(model: type[models.Model], using: str) -> tuple[str, list]:
         col = field.get_col(table)
         found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         converters.append((col, found))
-    return ", ".join(columns), converters
+    names = [field.attname for field in model._meta.concrete_fields]
+    return ", ".join(columns), names, converters
 
 
 def model_columns(model: type[models.Model], *, using: str = "default") -> str:
@@ -131,8 +141,7 @@ def rows_read(
     """Instances of ``model`` from ``sql``, whose ``SELECT`` list is ``model_columns(model)``,
     with each value converted as the ORM converts it (dates on SQLite, JSON, booleans)."""
     connection = connections[using]
-    _columns, converters = _readers(model, using)
-    names = [field.attname for field in model._meta.concrete_fields]
+    _columns, names, converters = _readers(model, using)
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
