@@ -8,8 +8,9 @@ answers the quote with a ``seal``; ``POST /checkout`` sends the seal back with a
 ``Idempotency-Key`` header. If anything changed in between (a price, shipping, stock) the
 answer is 409 ``checkout_stale`` listing each change, and nothing is charged. The same key with
 the same body answers the same checkout; with another body 409 ``idempotency_conflict``.
-A ``checkout_stale`` answer is not logged as a warning (after a drop's last unit, thousands of
-shoppers get one); every other error is.
+The answers shoppers meet in normal use (``checkout_stale``, ``drop_not_open``, ``drop_queued``,
+``insufficient_stock``: ``DomainError.expected``) are not logged as warnings (after a drop's
+last unit, thousands of shoppers get one); every other error is.
 """
 
 from operator import attrgetter
