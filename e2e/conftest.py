@@ -358,6 +358,15 @@ def browser_page(chromium_browser, asgi_server):
         pytest.fail("The browser reported problems:\n" + "\n".join(problems))
 
 
+# Kicks Manila's Court Classic, as the journeys know it: three sizes, 41 nearly gone, 43 sold out.
+COURT_CLASSIC = {
+    "price": 450_000,
+    "sku": "KM-COURT",
+    "sizes": {"41": 2, "42": 12, "43": 0},
+    "colors": ("#99f6e4", "#0f766e"),
+}
+
+
 @pytest.fixture
 def kicks_court(add_product):
     """Kicks Manila (owner Mara) with a shipping method and the Court Classic in three sizes
@@ -374,10 +383,7 @@ def kicks_court(add_product):
     court = add_product(
         shop,
         "Court Classic",
-        price=450_000,
-        sku="KM-COURT",
-        sizes={"41": 2, "42": 12, "43": 0},
-        colors=("#99f6e4", "#0f766e"),
+        **COURT_CLASSIC,
         description="Clean leather low-tops with a cushioned sole.",
     )
     return {"shop": shop, "owner": mara, "court": court}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import COURT_CLASSIC
 from plaza.accounts.services import shop_create
 from plaza.accounts.tests.factories import UserFactory
 from plaza.core.money import format_money
@@ -80,10 +81,7 @@ def plaza_shops(transactional_db, add_product):
     court = add_product(
         kicks,
         "Court Classic",
-        price=450000,
-        sku="KM-COURT",
-        sizes={"41": 2, "42": 12, "43": 0},
-        colors=("#99f6e4", "#0f766e"),
+        **COURT_CLASSIC,
         brand="Kicks Manila",
         description="Clean leather low-tops with a cushioned sole. Runs true to size.",
         translations={
