@@ -577,10 +577,7 @@ def drop_check(*, drop: Drop, user, units: int, now: datetime | None = None) -> 
     if now < drop.release_at:
         raise DropNotOpen(_("This drop opens on %(time)s.") % {"time": _drop_time(drop)})
     if drop.per_customer_limit is not None:
-        bought = (
-            DropClaim.objects.filter(drop=drop, user=user).values_list("units", flat=True).first()
-            or 0
-        )
+        bought = _claimed(drop, user)
         if bought + units > drop.per_customer_limit:
             raise _limit_error(drop, bought)
 
@@ -609,17 +606,35 @@ def _limit_error(drop: Drop, bought: int) -> DropLimitReached:
 
 
 def drop_claim(*, drop: Drop, user, units: int) -> None:
-    """Count ``units`` against the shopper's limit, in the transaction that places the order:
-    one conditional UPDATE, so two checkouts of one shopper at once cannot both pass."""
-    if drop.per_customer_limit is None:
-        return
-    DropClaim.objects.get_or_create(drop=drop, user=user)
-    updated = DropClaim.objects.filter(
-        drop=drop, user=user, units__lte=drop.per_customer_limit - units
-    ).update(units=F("units") + units)
-    if not updated:
-        bought = DropClaim.objects.get(drop=drop, user=user).units
-        raise _limit_error(drop, bought)
+    """Count ``units`` against the shopper's limit, in the transaction that places the order.
+
+    One statement: an upsert whose update is conditional, so two checkouts of one shopper at
+    once cannot both pass, and a shopper's first purchase needs no savepoint. Units are counted
+    for every drop, limited or not: a limit the shop sets later counts what the shopper bought
+    of the drop already."""
+    limit = drop.per_customer_limit
+    if limit is not None and units > limit:
+        raise _limit_error(drop, _claimed(drop, user))
+    table = connection.ops.quote_name(DropClaim._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (drop_id, user_id, units) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (drop_id, user_id) DO UPDATE SET units = {table}.units + excluded.units"
+    )
+    params = [drop.pk, user.pk, units]
+    if limit is not None:
+        sql += f" WHERE {table}.units + excluded.units <= %s"
+        params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING units", params)
+        counted = cursor.fetchone()
+    if counted is None:  # the condition refused the update: over the limit
+        raise _limit_error(drop, _claimed(drop, user))
+
+
+def _claimed(drop: Drop, user) -> int:
+    return (
+        DropClaim.objects.filter(drop=drop, user=user).values_list("units", flat=True).first() or 0
+    )
 
 
 def drop_claims_return(*, user_id: int, lines: dict[int, int]) -> None:

@@ -127,6 +127,34 @@ def test_a_refund_without_restock_keeps_the_units_counted_against_the_limit(
         buy_now(shopper, variant)
 
 
+def test_a_limit_set_after_the_release_counts_what_the_shopper_bought_already(
+    shopper, sneaker, owner
+):
+    # given: an open drop without a limit; the shopper buys 2, then 1
+    drop_set(product=sneaker, release_at=timezone.now())
+    variant = variant_of(sneaker)
+    first = buy_now(shopper, variant, quantity=2).parts.get().order
+    buy_now(shopper, variant)
+    # when: the shop limits the drop to 3 per customer
+    drop_set(product=sneaker, release_at=timezone.now(), per_customer_limit=3)
+    # then: the shopper has their 3; a cancelled order gives its 2 back, and no more
+    with pytest.raises(DropLimitReached, match="you have them already"):
+        buy_now(shopper, variant)
+    order_cancel(order=first, by=owner)
+    with pytest.raises(DropLimitReached, match="you can buy 2 more"):
+        buy_now(shopper, variant, quantity=3)
+    assert buy_now(shopper, variant, quantity=2).parts.get().order.status == "paid"
+    assert DropClaim.objects.get(user=shopper).units == 3
+    assert Payment.objects.filter(status=PaymentStatus.CAPTURED).count() == 3
+
+
+def test_a_purchase_over_the_limit_on_its_own_is_refused_without_counting_it(shopper, sneaker):
+    drop_set(product=sneaker, release_at=timezone.now(), per_customer_limit=2)
+    with pytest.raises(DropLimitReached, match="you can buy 2 more"):
+        buy_now(shopper, variant_of(sneaker), quantity=3)
+    assert not DropClaim.objects.filter(user=shopper, units__gt=0).exists()
+
+
 def test_refunds_and_a_cancel_of_one_order_give_its_units_back_once(shopper, sneaker, owner):
     # given: two orders of the shopper count 3 units against a limit of 3
     drop_set(product=sneaker, release_at=timezone.now(), per_customer_limit=3)
