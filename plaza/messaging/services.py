@@ -169,22 +169,39 @@ def conversation_open(
         return Conversation.objects.get(shop=shop, channel=channel, external_id=external_id)
     except Conversation.DoesNotExist:
         pass
-    bot_on = inbox_settings_get(shop=shop).bot_enabled
+    conversation = _conversation_create(
+        shop=shop,
+        channel=channel,
+        external_id=external_id,
+        customer=customer,
+        name=name,
+        language=language,
+    )
+    if conversation is None:
+        return Conversation.objects.get(shop=shop, channel=channel, external_id=external_id)
+    return conversation
+
+
+def _conversation_create(
+    *, shop: Shop, channel: str, external_id: str, customer: User | None, name: str, language: str
+) -> Conversation | None:
+    """A new conversation, or None when a concurrent first contact created it (the unique
+    (shop, channel, external id) decided: the caller reads the winner's row). Inside a
+    transaction the new row stays this transaction's alone until it commits."""
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.create(
+            return Conversation.objects.create(
                 shop=shop,
                 channel=channel,
                 external_id=external_id,
                 customer=customer if customer is not None and customer.is_authenticated else None,
                 name=(name or (customer.display_name if customer else "") or "")[:120],
                 language=(language or "")[:10],
-                bot_enabled=bot_on,
+                bot_enabled=inbox_settings_get(shop=shop).bot_enabled,
                 status=ConversationStatus.PENDING,
             )
     except IntegrityError:
-        return Conversation.objects.get(shop=shop, channel=channel, external_id=external_id)
-    return conversation
+        return None
 
 
 @transaction.atomic
@@ -365,15 +382,15 @@ def web_chat_message_post(
     _rate_check(shop_id=shop.pk, key=rate_key or external_id)
     with transaction.atomic():
         conversation = _web_conversation_locked(shop_id=shop.pk, external_id=external_id)
-        if conversation is None:
-            conversation_open(
+        if conversation is None:  # the first message: the new row is this transaction's alone
+            conversation = _conversation_create(
                 shop=shop,
                 channel=Channel.WEB,
                 external_id=external_id,
                 customer=customer,
+                name="",
                 language=language,
-            )
-            conversation = _web_conversation_locked(shop_id=shop.pk, external_id=external_id)
+            ) or _web_conversation_locked(shop_id=shop.pk, external_id=external_id)
         # The rows in hand, rather than a join: a guest has no account, and the person writing
         # is the conversation's customer once logged in.
         conversation.shop = shop

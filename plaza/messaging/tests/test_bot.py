@@ -1,8 +1,12 @@
 """The shopping bot holds whole conversations: questions, recommendations, order status,
 checkout in the chat and handoff, in each of Plaza's six languages."""
 
+import re
+
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -12,7 +16,7 @@ from plaza.checkout.services import shipping_method_create
 from plaza.inventory.selectors import stock_available_for_variants
 from plaza.messaging import services
 from plaza.messaging.bot.engine import payment_link_read
-from plaza.messaging.models import Channel, ConversationStatus
+from plaza.messaging.models import Channel, Conversation, ConversationStatus
 from plaza.orders.models import Order, OrderStatus
 from plaza.orders.tests.factories import ADDRESS
 from plaza.payments.services import payment_method_save
@@ -333,6 +337,24 @@ def test_a_product_question_on_the_web_chat_costs_a_fixed_number_of_queries(
         )
     assert response.status_code == 201
     assert "42 is in stock" in " ".join(r["text"] for r in response.json()["replies"])
+
+
+def test_a_guests_first_message_looks_for_its_conversation_once(client, shop, trail):
+    # given: a guest who has never written to the shop
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/api/v1/chat/{shop.slug}/messages", {"text": "hello"}, content_type=JSON
+        )
+    # then: one look for it, then the new row is the transaction's own
+    assert response.status_code == 201
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and re.search(r'FROM "?messaging_conversation\b', q["sql"])
+    ]
+    assert len(reads) == 1, reads
+    assert Conversation.objects.get(pk=response.json()["conversation_id"]).messages.count() == 2
 
 
 def test_i_want_it_after_asking_about_one_size_means_that_size(guest_chat, trail):
