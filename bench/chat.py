@@ -24,6 +24,13 @@ shopper or a time limit. No shopper sends more than the chat's rate limit
 (``plaza.messaging.services.CUSTOMER_MESSAGES_PER_MINUTE``, 20 a minute): the load comes from
 many shoppers, and any 429 counts as an error.
 
+Those figures are the server's at saturation: 32 shoppers who each write again the moment they
+are answered keep every worker busy, so a message mostly waits for the ones before it, and its
+latency is the queue's. A paced phase follows (``--paced-share``, 0.5 by default): other shoppers,
+each on a connection of their own, write at half the rate just measured, on a schedule fixed in
+advance, each message due at its time whatever the answers do; its latency counts from when it
+was due. It says how fast the bot answers a shop that is busy but not overrun.
+
 A message counts as answered when its answer is a success that carries at least one bot message
 (in the form's HTML ``ch-by-bot``; in the API's JSON an object with ``"sender_kind": "bot"``).
 After the run the database says the same or the run fails: in every conversation the shoppers
@@ -46,6 +53,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -379,56 +387,70 @@ class Endpoint:
         return kinds.count("bot"), conversation
 
 
-async def _converse(conn, endpoint: Endpoint, shopper: Shopper, chat: Chat, limit: int) -> None:
+async def _open_chat(conn, endpoint: Endpoint, shopper: Shopper, chat: Chat) -> bool:
+    """Open the chat: the page sets the CSRF cookie (a guest's session starts with the first
+    message). False when it did not open."""
     reader, writer = conn
-    port = endpoint.port
-    # Open the chat: the page sets the CSRF cookie (a guest's session starts with the first message).
     started = time.perf_counter()
     raw = raw_request(
         "GET",
         f"/chat/{endpoint.shop}/",
-        port=port,
+        port=endpoint.port,
         headers={"Accept-Language": shopper.language, "Accept": "text/html"},
     )
     status, headers, _body = await exchange_with_headers(reader, writer, raw)
     chat.statuses[f"GET chat {status}"] += 1
     if status != 200:
         chat.errors[f"open chat HTTP {status}"] += 1
-        return
+        return False
     chat.open_ms.append((time.perf_counter() - started) * 1000)
     shopper.keep(headers)
+    return True
+
+
+async def _send(
+    conn, endpoint: Endpoint, shopper: Shopper, chat: Chat, text: str, since: float
+) -> None:
+    """Send one message and check its answer; its latency counts from ``since`` (a
+    ``perf_counter`` time: when it was sent, or when it was due)."""
+    reader, writer = conn
+    shopper.sent_at.append(time.monotonic())
+    chat.sent += 1
+    status, headers, body = await exchange_with_headers(
+        reader, writer, endpoint.request(shopper, text)
+    )
+    elapsed = (time.perf_counter() - since) * 1000
+    shopper.keep(headers)
+    chat.statuses[f"POST {status}"] += 1
+    if status == 429:
+        chat.errors["HTTP 429 (rate limit)"] += 1
+        return
+    if status == 403 and b"CSRF" in body:
+        chat.errors["HTTP 403 (CSRF)"] += 1
+        return
+    if status not in (200, 201):
+        chat.errors[f"HTTP {status}"] += 1
+        return
+    bots, conversation = endpoint.bot_replies(headers, body)
+    if conversation is not None:
+        chat.conversations.add(conversation)
+    if not bots:
+        chat.errors["answered without a bot reply"] += 1
+        return
+    chat.bot_messages += bots
+    chat.latencies_ms.append(elapsed)
+    chat.by_language[shopper.language] += 1
+
+
+async def _converse(conn, endpoint: Endpoint, shopper: Shopper, chat: Chat, limit: int) -> None:
+    if not await _open_chat(conn, endpoint, shopper, chat):
+        return
     for text in shopper.texts:
         # The chat's rate limit: never more than `limit` messages in any 60 s.
         recent = [t for t in shopper.sent_at if time.monotonic() - t < 60]
         if len(recent) >= limit:
             await asyncio.sleep(60 - (time.monotonic() - recent[0]) + 0.05)
-        shopper.sent_at.append(time.monotonic())
-        chat.sent += 1
-        started = time.perf_counter()
-        status, headers, body = await exchange_with_headers(
-            reader, writer, endpoint.request(shopper, text)
-        )
-        elapsed = (time.perf_counter() - started) * 1000
-        shopper.keep(headers)
-        chat.statuses[f"POST {status}"] += 1
-        if status == 429:
-            chat.errors["HTTP 429 (rate limit)"] += 1
-            continue
-        if status == 403 and b"CSRF" in body:
-            chat.errors["HTTP 403 (CSRF)"] += 1
-            continue
-        if status not in (200, 201):
-            chat.errors[f"HTTP {status}"] += 1
-            continue
-        bots, conversation = endpoint.bot_replies(headers, body)
-        if conversation is not None:
-            chat.conversations.add(conversation)
-        if not bots:
-            chat.errors["answered without a bot reply"] += 1
-            continue
-        chat.bot_messages += bots
-        chat.latencies_ms.append(elapsed)
-        chat.by_language[shopper.language] += 1
+        await _send(conn, endpoint, shopper, chat, text, time.perf_counter())
 
 
 async def _drive(
@@ -455,6 +477,78 @@ def drive(endpoint: Endpoint, people: list[Shopper], **kwargs) -> Chat:
     return asyncio.run(_drive(endpoint, people, **kwargs))
 
 
+def paced_shoppers(rate: float, messages: int, limit: int, *, start: int) -> list[Shopper]:
+    """Enough shoppers for ``rate`` messages a second in total while each stays well within the
+    chat's rate limit (``limit`` a minute): each writes every 1.5 x 60 / ``limit`` seconds."""
+    count = max(math.ceil(rate * 1.5 * 60 / limit), 1)
+    return shoppers_for(count, messages, start=start)
+
+
+async def _paced(endpoint: Endpoint, people: list[Shopper], *, rate: float) -> Chat:
+    """Every shopper opens the chat on a connection of their own; then their messages are
+    offered at ``rate`` a second in total, on a schedule fixed in advance (message k of shopper
+    s is due at (k x shoppers + s) / rate seconds), whatever the answers do. A message's latency
+    counts from when it was due, so a late answer delays the next message of that shopper and
+    the delay shows (no coordinated omission)."""
+    chat = Chat()
+    conns = [
+        await asyncio.open_connection(HOST, endpoint.ports[i % len(endpoint.ports)])
+        for i in range(len(people))
+    ]
+    opened = await asyncio.gather(
+        *(
+            _open_chat(conn, endpoint, shopper, chat)
+            for conn, shopper in zip(conns, people, strict=True)
+        )
+    )
+    chat.open_ms.clear()
+    begin = time.perf_counter() + 0.5
+
+    async def shopper_turns(index: int, shopper: Shopper) -> None:
+        port = endpoint.ports[index % len(endpoint.ports)]
+        for k, text in enumerate(shopper.texts):
+            due = begin + (k * len(people) + index) / rate
+            await asyncio.sleep(max(due - time.perf_counter(), 0))
+            for attempt in (1, 2):
+                # The server closes a connection idle for a few seconds, as a browser expects:
+                # like a browser, open another one (its time counts in the latency).
+                if conns[index][0].at_eof():
+                    conns[index][1].close()
+                    conns[index] = await asyncio.open_connection(HOST, port)
+                try:
+                    await _send(conns[index], endpoint, shopper, chat, text, due)
+                    break
+                except ConnectionError:
+                    if attempt == 2:
+                        raise
+                    chat.sent -= 1  # closed before it was read: sent again
+                    conns[index][1].close()
+                    conns[index] = await asyncio.open_connection(HOST, port)
+
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    shopper_turns(i, shopper)
+                    for i, (shopper, ok) in enumerate(zip(people, opened, strict=True))
+                    if ok
+                )
+            ),
+            timeout=len(people) * max(len(p.texts) for p in people) / rate + 60,
+        )
+    except TimeoutError:
+        chat.errors["paced phase timed out"] += 1
+    finally:
+        for _reader, writer in conns:
+            writer.close()
+    chat.seconds = time.perf_counter() - begin
+    return chat
+
+
+def paced(endpoint: Endpoint, people: list[Shopper], *, rate: float) -> Chat:
+    return asyncio.run(_paced(endpoint, people, rate=rate))
+
+
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -469,6 +563,12 @@ def main() -> None:
     parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", PG_ADMIN_URL))
     parser.add_argument("--no-redis", action="store_true", help="even when Redis answers")
     parser.add_argument("--trivial-requests", type=int, default=4000)
+    parser.add_argument(
+        "--paced-share",
+        type=float,
+        default=0.5,
+        help="then offer messages at this share of the rate measured (0: no paced phase)",
+    )
     parser.add_argument(
         "--endpoint",
         choices=("auto", "api", "form"),
@@ -522,11 +622,19 @@ def main() -> None:
                     seconds=args.seconds,
                     limit=limit,
                 )
+            calm = None
+            if args.paced_share > 0 and chat.per_second > 0:
+                rate = args.paced_share * chat.per_second
+                calm_people = paced_shoppers(
+                    rate, args.messages, limit, start=args.shoppers + 10 * WARM_SHOPPERS
+                )
+                calm = paced(endpoint, calm_people, rate=rate)
             trivial, trivial_cpu = trivial_phase(
                 bases, args.database, total=args.trivial_requests, concurrency=args.concurrency
             )
         ids_file = Path(folder) / "conversations.json"
-        ids_file.write_text(json.dumps(sorted(chat.conversations | warm.conversations)))
+        seen = chat.conversations | warm.conversations | (calm.conversations if calm else set())
+        ids_file.write_text(json.dumps(sorted(seen)))
         truth = shell_json(TRUTH.format(path=str(ids_file)), env)
         server_lines = Counter(
             line.split(":", 1)[0] + ":"
@@ -537,7 +645,8 @@ def main() -> None:
 
     expected = len(people) * args.messages
     unanswered_http = expected - chat.answered
-    bots_seen = chat.bot_messages + warm.bot_messages
+    bots_seen = chat.bot_messages + warm.bot_messages + (calm.bot_messages if calm else 0)
+    calm_people_count = len(calm_people) if calm else 0
     ratio = chat.per_second / trivial.per_second if trivial.per_second else float("nan")
 
     def ms(values: list[float]) -> str:
@@ -555,6 +664,13 @@ def main() -> None:
     slowest = max(chat.latencies_ms, default=float("nan"))
     print(f"{'message -> answer p50 / p99':<32} {ms(chat.latencies_ms)}  (max {slowest:.1f} ms)")
     print(f"{'open the chat page p50 / p99':<32} {ms(chat.open_ms)}")
+    if calm is not None:
+        offered = f"at {rate:.0f} msgs/s offered"
+        print(
+            f"{offered:<32} {ms(calm.latencies_ms)}  (p50 / p99, {args.paced_share:.0%} of the "
+            f"rate above, {calm_people_count} shoppers on a fixed schedule: {calm.answered} of "
+            f"{calm.sent} answered, errors {sum(calm.errors.values())} {dict(calm.errors)})"
+        )
     print(f"{'errors':<32} {sum(chat.errors.values())} {dict(chat.errors)}")
     print(f"{'HTTP statuses':<32} {dict(sorted(chat.statuses.items()))}")
     if warm.errors or warm.answered != sum(len(p.texts) for p in warm_people):
@@ -587,7 +703,8 @@ def main() -> None:
         or unanswered_http
         or truth["unanswered"]
         or truth["bot_rows"] != bots_seen
-        or truth["conversations"] != len(people) + len(warm_people)
+        or truth["conversations"] != len(people) + len(warm_people) + calm_people_count
+        or (calm is not None and (calm.errors or calm.answered != calm.sent))
     )
     if failed:
         sys.exit(1)
