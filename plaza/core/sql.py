@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models.fields import Field
 
 
@@ -54,6 +54,14 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
     by ``pre_save``)."""
     if not objs:
         return
+    sql, params = _insert_statement(objs, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+    _keys_set(objs, keys, using)
+
+
+def _insert_statement(objs: Sequence[models.Model], using: str) -> tuple[str, list]:
     model = type(objs[0])
     connection = connections[using]
     fields = _insert_fields(model)
@@ -63,17 +71,50 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
         for field in fields:
             params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
     names = tuple(field.name for field in fields)
-    sql = _insert_sql(model, names, len(objs), using)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = [row[0] for row in cursor.fetchall()]
-    if connection.vendor == "sqlite":
+    return _insert_sql(model, names, len(objs), using), params
+
+
+def _keys_set(objs: Sequence[models.Model], keys: list, using: str) -> None:
+    if connections[using].vendor == "sqlite":
         # SQLite does not promise RETURNING rows in the order of VALUES; its keys grow.
         keys.sort()
     for obj, key in zip(objs, keys, strict=True):
         obj.pk = key
         obj._state.adding = False
         obj._state.db = using
+
+
+def rows_insert_and_update(
+    objs: Sequence[models.Model],
+    model: type[models.Model],
+    pk,
+    values: dict,
+    *,
+    add: dict | None = None,
+    using: str = "default",
+) -> None:
+    """``rows_insert(objs)`` and ``row_update(model, pk, values, add=add)``, all or nothing. On
+    PostgreSQL one statement (the UPDATE in a data-modifying ``WITH``), which is atomic on its
+    own: no BEGIN and COMMIT around it outside a transaction, three round trips where the two
+    statements in a transaction take four. Elsewhere the two statements in a transaction."""
+    connection = connections[using]
+    if not objs or connection.vendor != "postgresql":
+        # Inside a transaction already: part of it, without a savepoint of its own.
+        with transaction.atomic(using=using, savepoint=False):
+            rows_insert(objs, using=using)
+            row_update(model, pk, values, add=add, using=using)
+        return
+    add = add or {}
+    names, added = tuple(values), tuple(add)
+    update_params = [
+        field.get_db_prep_save(values[field.name], connection) for field in _fields(model, names)
+    ]
+    insert_sql, insert_params = _insert_statement(objs, using)
+    sql = f"WITH updated AS ({_update_sql(model, names, added, using)}) {insert_sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*update_params, *add.values(), pk, *insert_params])
+        keys = [row[0] for row in cursor.fetchall()]
+    _keys_set(objs, keys, using)
 
 
 @lru_cache(maxsize=128)

@@ -31,7 +31,7 @@ from plaza.core import events
 from plaza.core.cache import near_forget
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.core.ratelimit import rate_limit_hit
-from plaza.core.sql import model_columns, row_update, rows_insert, rows_read
+from plaza.core.sql import model_columns, row_update, rows_insert_and_update, rows_read
 from plaza.core.text import plain_text
 from plaza.messaging.exceptions import TooManyMessages, WindowClosed
 from plaza.messaging.models import (
@@ -328,9 +328,7 @@ def _message_store(
     )
     if prepared is not None:
         message.attachment.save(prepared.name, ContentFile(prepared.content), save=False)
-    if external_id is None:
-        rows_insert([message])
-    else:
+    if external_id is not None:
         try:
             with transaction.atomic():
                 message.save()
@@ -353,7 +351,12 @@ def _message_store(
     if not bot_on:
         fields += _needs_person(conversation, now)
     changes = {name: getattr(conversation, name) for name in dict.fromkeys(fields)}
-    row_update(Conversation, conversation.pk, changes, add={"unread_by_staff": 1})
+    if message.pk is None:  # stored with the conversation's change (one statement on PostgreSQL)
+        rows_insert_and_update(
+            [message], Conversation, conversation.pk, changes, add={"unread_by_staff": 1}
+        )
+    else:
+        row_update(Conversation, conversation.pk, changes, add={"unread_by_staff": 1})
     conversation.unread_by_staff += 1
     if not bot_on and conversation.assignee_id is None:
         _assign_round_robin(conversation)
@@ -467,13 +470,13 @@ def customer_message_post(
     return message, bot_respond(conversation=message.conversation, message=message)
 
 
-@transaction.atomic
 def bot_turn_finish(
     *, conversation: Conversation, replies: list[dict], state: dict, language: str
 ) -> list[Message]:
-    """Store the bot's replies of one turn and its new state, in one short transaction: the
-    replies inserted together, the conversation's row updated once.
-    Outside the channel's window nothing is sent (the state is kept)."""
+    """Store the bot's replies of one turn and its new state, all or nothing: the replies
+    inserted together and the conversation's row updated once, in one statement on PostgreSQL
+    (``rows_insert_and_update``). Outside the channel's window nothing is sent (the state is
+    kept)."""
     # No lock: the customer's message was just stored with the row locked, and this turn only
     # writes the bot's own columns and the conversation's last message.
     now = timezone.now()
@@ -499,14 +502,15 @@ def bot_turn_finish(
             )
             for reply in replies
         ]
-        rows_insert(messages)
         last = messages[-1]
         changes.update(
             last_message_at=now,
             updated_at=now,
             last_preview=_preview(last.text, False, last.payload),
         )
-    row_update(Conversation, conversation.pk, changes)
+        rows_insert_and_update(messages, Conversation, conversation.pk, changes)
+    else:
+        row_update(Conversation, conversation.pk, changes)
     for name, value in changes.items():
         setattr(conversation, name, value)
     for message in messages:

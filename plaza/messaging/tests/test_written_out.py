@@ -4,9 +4,16 @@ the same values back, on SQLite and PostgreSQL alike."""
 from datetime import datetime
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
-from plaza.core.sql import model_columns, row_update, rows_insert, rows_read
+from plaza.core.sql import (
+    model_columns,
+    row_update,
+    rows_insert,
+    rows_insert_and_update,
+    rows_read,
+)
 from plaza.messaging import services
 from plaza.messaging.models import (
     Channel,
@@ -102,3 +109,38 @@ def test_rows_read_convert_their_values_as_the_orm_does(conversation):
 def test_rows_read_of_no_row_is_an_empty_list(conversation):
     sql = f"SELECT {model_columns(Conversation)} FROM messaging_conversation WHERE id = %s"  # noqa: S608
     assert rows_read(Conversation, sql, [conversation.pk + 1000]) == []
+
+
+def test_rows_inserted_with_a_row_updated_are_written_together(conversation):
+    # given
+    replies = [_reply(conversation, "one"), _reply(conversation, "two", {"n": 2})]
+    # when
+    rows_insert_and_update(
+        replies,
+        Conversation,
+        conversation.pk,
+        {"last_preview": "two", "bot_state": {"step": "size"}},
+    )
+    # then
+    assert [r.pk for r in replies] == sorted(r.pk for r in replies)
+    assert list(conversation.messages.order_by("pk").values_list("pk", "text", "payload")) == [
+        (replies[0].pk, "one", {}),
+        (replies[1].pk, "two", {"n": 2}),
+    ]
+    conversation.refresh_from_db()
+    assert (conversation.last_preview, conversation.bot_state) == ("two", {"step": "size"})
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: what a failure leaves behind
+def test_rows_inserted_with_a_row_updated_are_written_not_at_all_when_the_update_fails(shop):
+    # given: an update that breaks a check of the database (a count below zero)
+    conversation = services.conversation_open(
+        shop=shop, channel=Channel.WEB, external_id="guest:sql"
+    )
+    # when
+    with pytest.raises(IntegrityError):
+        rows_insert_and_update(
+            [_reply(conversation, "lost")], Conversation, conversation.pk, {"unread_by_staff": -1}
+        )
+    # then: no reply stored without its conversation's change
+    assert not conversation.messages.exists()
