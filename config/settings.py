@@ -172,7 +172,7 @@ if REDIS_URL:
             "KEY_PREFIX": "plaza",
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "plaza.core.sessions"  # cached_db, a new key not looked up first
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -61,6 +61,22 @@ def rows_insert(objs: Sequence[models.Model], *, using: str = "default") -> None
     _keys_set(objs, keys, using)
 
 
+def row_insert_unless_taken(obj: models.Model, *, using: str = "default") -> bool:
+    """Insert ``obj`` unless a row with the same unique values exists (``ON CONFLICT DO
+    NOTHING``): True with its key set, False when the row was there already. A taken key
+    neither raises nor spoils the transaction around it, so no savepoint is needed."""
+    sql, params = _insert_statement([obj], using)
+    key_at = sql.rindex(" RETURNING ")
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"{sql[:key_at]} ON CONFLICT DO NOTHING{sql[key_at:]}", params)
+        keys = [row[0] for row in cursor.fetchall()]
+    if not keys:
+        obj._state.adding = True
+        return False
+    _keys_set([obj], keys, using)
+    return True
+
+
 def _insert_statement(objs: Sequence[models.Model], using: str) -> tuple[str, list]:
     model = type(objs[0])
     connection = connections[using]

@@ -31,7 +31,13 @@ from plaza.core import events
 from plaza.core.cache import near_forget
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.core.ratelimit import rate_limit_hit
-from plaza.core.sql import model_columns, row_update, rows_insert_and_update, rows_read
+from plaza.core.sql import (
+    model_columns,
+    row_insert_unless_taken,
+    row_update,
+    rows_insert_and_update,
+    rows_read,
+)
 from plaza.core.text import plain_text
 from plaza.messaging.exceptions import TooManyMessages, WindowClosed
 from plaza.messaging.models import (
@@ -188,20 +194,17 @@ def _conversation_create(
     """A new conversation, or None when a concurrent first contact created it (the unique
     (shop, channel, external id) decided: the caller reads the winner's row). Inside a
     transaction the new row stays this transaction's alone until it commits."""
-    try:
-        with transaction.atomic():
-            return Conversation.objects.create(
-                shop=shop,
-                channel=channel,
-                external_id=external_id,
-                customer=customer if customer is not None and customer.is_authenticated else None,
-                name=(name or (customer.display_name if customer else "") or "")[:120],
-                language=(language or "")[:10],
-                bot_enabled=inbox_settings_get(shop=shop).bot_enabled,
-                status=ConversationStatus.PENDING,
-            )
-    except IntegrityError:
-        return None
+    conversation = Conversation(
+        shop=shop,
+        channel=channel,
+        external_id=external_id,
+        customer=customer if customer is not None and customer.is_authenticated else None,
+        name=(name or (customer.display_name if customer else "") or "")[:120],
+        language=(language or "")[:10],
+        bot_enabled=inbox_settings_get(shop=shop).bot_enabled,
+        status=ConversationStatus.PENDING,
+    )
+    return conversation if row_insert_unless_taken(conversation) else None
 
 
 @transaction.atomic

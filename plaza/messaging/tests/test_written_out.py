@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from plaza.core.sql import (
     model_columns,
+    row_insert_unless_taken,
     row_update,
     rows_insert,
     rows_insert_and_update,
@@ -144,3 +145,17 @@ def test_rows_inserted_with_a_row_updated_are_written_not_at_all_when_the_update
         )
     # then: no reply stored without its conversation's change
     assert not conversation.messages.exists()
+
+
+def test_a_row_inserted_unless_taken_says_whether_it_was_new(shop, conversation):
+    # given: a conversation of the same shop, channel and person exists
+    same = Conversation(shop=shop, channel=Channel.WEB, external_id=conversation.external_id)
+    other = Conversation(shop=shop, channel=Channel.WEB, external_id="guest:other")
+    # when
+    taken = row_insert_unless_taken(same)
+    new = row_insert_unless_taken(other)
+    # then: the taken one changed nothing (and the transaction goes on); the other is stored
+    assert (taken, new) == (False, True)
+    assert same.pk is None and other.pk is not None
+    assert Conversation.objects.get(pk=other.pk).external_id == "guest:other"
+    assert Conversation.objects.filter(shop=shop).count() == 2
