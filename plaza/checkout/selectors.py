@@ -12,15 +12,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core import signing
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from plaza.accounts.models import Address, Shop, User
-from plaza.catalog.models import ProductImage, ProductStatus, ProductTranslation, Variant
+from plaza.catalog.models import (
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductTranslation,
+    Variant,
+)
 from plaza.catalog.selectors import LocalizedText, product_text
 from plaza.checkout.models import Cart, CartLine, Checkout, ShippingMethod
 from plaza.core.exceptions import NotFound
 from plaza.core.money import format_money
+from plaza.core.sql import model_columns, rows_read_joined
+from plaza.inventory.models import Drop
 from plaza.inventory.selectors import stock_available_and_held
 from plaza.orders.services import inclusive_tax
 from plaza.payments.models import PaymentMethod
@@ -169,22 +178,53 @@ def cart_item_count(*, cart: Cart | None) -> int:
 def _variants(
     ids: Iterable[int], *, for_display: bool = True, images: bool = True
 ) -> dict[int, Variant]:
-    qs = Variant.objects.select_related("product__drop", "shop").filter(
-        pk__in=list(ids), product__status=ProductStatus.ACTIVE
+    """The variants on sale among ``ids`` with their product, the product's drop and the shop,
+    in one statement written out: built by the ORM (``select_related`` of three relations) it
+    cost about 1 ms of CPU, and a bought unit reads it twice (the quote, then the payment)."""
+    ids = list(dict.fromkeys(int(pk) for pk in ids))
+    if not ids:
+        return {}
+    table = {m: connection.ops.quote_name(m._meta.db_table) for m in (Variant, Product, Drop, Shop)}
+    sql = (
+        # Names from the models' metadata, quoted; every value is a parameter.
+        f"SELECT {model_columns(Variant)}, {model_columns(Product)}, {model_columns(Drop)}, "  # noqa: S608
+        f"{model_columns(Shop)} FROM {table[Variant]} "
+        f"INNER JOIN {table[Product]} ON {table[Product]}.id = {table[Variant]}.product_id "
+        f"LEFT OUTER JOIN {table[Drop]} ON {table[Drop]}.product_id = {table[Product]}.id "
+        f"INNER JOIN {table[Shop]} ON {table[Shop]}.id = {table[Variant]}.shop_id "
+        f"WHERE {table[Variant]}.id IN ({', '.join(['%s'] * len(ids))}) "
+        f"AND {table[Product]}.status = %s"
     )
+    variants: dict[int, Variant] = {}
+    products: dict[int, Product] = {}
+    shops: dict[int, Shop] = {}
+    for variant, product, drop, shop in rows_read_joined(
+        (Variant, Product, Drop, Shop), sql, [*ids, ProductStatus.ACTIVE.value]
+    ):
+        # One instance per product and per shop, however many of their variants are read.
+        shop = shops.setdefault(shop.pk, shop)
+        if product.pk in products:
+            product = products[product.pk]
+        else:
+            products[product.pk] = product
+            if drop is not None:
+                Drop.product.field.set_cached_value(drop, product)
+            Product.drop.related.set_cached_value(product, drop)  # None: no drop to read
+            if product.shop_id == shop.pk:
+                Product.shop.field.set_cached_value(product, shop)  # the same shop: read once
+        Variant.product.field.set_cached_value(variant, product)
+        Variant.shop.field.set_cached_value(variant, shop)
+        variants[variant.pk] = variant
     if for_display:
-        qs = qs.prefetch_related(
-            Prefetch("product__translations", queryset=ProductTranslation.objects.all())
+        prefetch_related_objects(
+            list(products.values()),
+            Prefetch("translations", queryset=ProductTranslation.objects.all()),
         )
     if for_display and images:
-        qs = qs.prefetch_related(
-            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        prefetch_related_objects(
+            list(products.values()),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
         )
-    variants = {}
-    for variant in qs:
-        if variant.product.shop_id == variant.shop_id:
-            variant.product.shop = variant.shop  # the same shop: not read twice
-        variants[variant.pk] = variant
     return variants
 
 

@@ -197,16 +197,39 @@ def rows_read(
 ) -> list[models.Model]:
     """Instances of ``model`` from ``sql``, whose ``SELECT`` list is ``model_columns(model)``,
     with each value converted as the ORM converts it (dates on SQLite, JSON, booleans)."""
+    return [row[0] for row in rows_read_joined((model,), sql, params, using=using)]
+
+
+def rows_read_joined(
+    models_: Sequence[type[models.Model]], sql: str, params: Iterable, *, using: str = "default"
+) -> list[tuple[models.Model | None, ...]]:
+    """Per row of ``sql``, an instance of each of ``models_``: its ``SELECT`` list is their
+    ``model_columns``, side by side in that order (a join). A model whose primary key is NULL
+    in a row (a LEFT JOIN that found nothing) is None there."""
     connection = connections[using]
-    _columns, names, converters = _readers(model, using)
+    readers = [_readers(model, using) for model in models_]
+    keys_at = [
+        names.index(model._meta.pk.attname)
+        for model, (_, names, _) in zip(models_, readers, strict=True)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     found = []
     for row in rows:
-        values = list(row)
-        for index, (col, functions) in enumerate(converters):
-            for convert in functions:
-                values[index] = convert(values[index], col, connection)
-        found.append(model.from_db(using, names, values))
+        instances: list[models.Model | None] = []
+        start = 0
+        for model, (_columns, names, converters), key_at in zip(
+            models_, readers, keys_at, strict=True
+        ):
+            values = list(row[start : start + len(names)])
+            start += len(names)
+            if values[key_at] is None:
+                instances.append(None)
+                continue
+            for index, (col, functions) in enumerate(converters):
+                for convert in functions:
+                    values[index] = convert(values[index], col, connection)
+            instances.append(model.from_db(using, names, values))
+        found.append(tuple(instances))
     return found

@@ -9,6 +9,7 @@ from django.utils import timezone
 from plaza.accounts.tests.factories import UserFactory
 from plaza.catalog.tests.factories import make_product
 from plaza.checkout.models import Checkout
+from plaza.checkout.selectors import quote_variants
 from plaza.checkout.services import (
     cart_add,
     cart_get_or_create,
@@ -251,3 +252,28 @@ def test_a_shopper_holding_one_of_the_last_units_is_not_told_sold_out(shopper, s
     assert not sold_out_known(variant_ids=[variant.pk], buyer=shopper)
     checkout = buy_now(shopper, variant)
     assert checkout.parts.get().order.status == "paid"
+
+
+def test_a_quote_reads_its_variants_products_drops_and_shops_in_one_statement(
+    shop, sneaker, django_assert_num_queries
+):
+    # given: a drop with two sizes, and a product of the same shop that is no drop
+    two_sizes = make_product(
+        shop, title="Court Classic", price=100_000, stock=4, sizes=("41", "42")
+    )
+    drop = drop_set(product=two_sizes, release_at=timezone.now(), per_customer_limit=2)
+    ids = [v.pk for v in two_sizes.variants.all()] + [variant_of(sneaker).pk]
+    # when
+    with django_assert_num_queries(1):
+        variants = quote_variants(variant_ids=ids, for_display=False)
+        read = {
+            pk: (v.product.title, getattr(v.product, "drop", None), v.shop.slug, v.product.shop)
+            for pk, v in variants.items()
+        }
+    # then: every relation came with the one statement; a product's variants share it
+    assert set(read) == set(ids)
+    assert [read[pk][1] for pk in ids] == [drop, drop, None]
+    assert {read[pk][2] for pk in ids} == {shop.slug}
+    first, second = (variants[pk] for pk in ids[:2])
+    assert first.product is second.product and first.shop is second.shop
+    assert read[ids[0]][1].per_customer_limit == 2
