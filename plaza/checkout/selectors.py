@@ -28,7 +28,7 @@ from plaza.catalog.selectors import LocalizedText, product_text
 from plaza.checkout.models import Cart, CartLine, Checkout, ShippingMethod
 from plaza.core.exceptions import NotFound
 from plaza.core.money import format_money
-from plaza.core.sql import model_columns, rows_read_joined
+from plaza.core.sql import model_columns, rows_read, rows_read_joined
 from plaza.inventory.models import Drop
 from plaza.inventory.selectors import stock_available_and_held
 from plaza.orders.services import inclusive_tax
@@ -228,6 +228,20 @@ def _variants(
     return variants
 
 
+def _shipping_methods(shop_ids: list[int]) -> list[ShippingMethod]:
+    """The active shipping methods of these shops, written out (the ORM took 0.5 ms of CPU to
+    build this one-table read, made by every quote and every payment)."""
+    if not shop_ids:
+        return []
+    table = connection.ops.quote_name(ShippingMethod._meta.db_table)
+    sql = (
+        f"SELECT {model_columns(ShippingMethod)} FROM {table} "  # noqa: S608
+        f"WHERE {table}.shop_id IN ({', '.join(['%s'] * len(shop_ids))}) "
+        f"AND {table}.is_active = %s ORDER BY {table}.position, {table}.price, {table}.id"
+    )
+    return rows_read(ShippingMethod, sql, [*shop_ids, True])
+
+
 def quote_variants(
     *, variant_ids: Iterable[int], for_display: bool = True, images: bool = True
 ) -> dict[int, Variant]:
@@ -300,8 +314,7 @@ def quote_build(
                 shop=variant.shop, lines=[], methods=[], method=None
             )
         part.lines.append(line)
-    methods = ShippingMethod.objects.filter(shop_id__in=list(by_shop), is_active=True)
-    for method in methods:
+    for method in _shipping_methods(list(by_shop)):
         by_shop[method.shop_id].methods.append(method)
     for shop_id, part in by_shop.items():
         chosen = shipping.get(str(shop_id))

@@ -61,7 +61,7 @@ from plaza.checkout.selectors import (
 from plaza.core import events
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.money import MAX_AMOUNT
-from plaza.core.sql import row_update
+from plaza.core.sql import row_update, rows_insert
 from plaza.inventory.exceptions import DropLimitReached, InsufficientStock
 from plaza.inventory.selectors import drop_for_variants, drop_get, stock_available_for_variants
 from plaza.inventory.services import (
@@ -576,7 +576,7 @@ def checkout_complete(
 
     try:
         with transaction.atomic():
-            checkout = Checkout.objects.create(
+            checkout = Checkout(
                 buyer=buyer,
                 idempotency_key=key,
                 request_hash=request_hash,
@@ -589,6 +589,7 @@ def checkout_complete(
                 attribution=dict(attribution or {}),
                 post_id=post_ids[0] if post_ids else None,
             )
+            rows_insert([checkout])  # written out, as the parts and their payments
             parts = []
             for part in quote.shops:
                 # Each part's payment is opened with it (no provider call yet): one transaction.
@@ -614,7 +615,7 @@ def checkout_complete(
                         payment=opened_payment,
                     )
                 )
-            CheckoutPart.objects.bulk_create(parts)
+            rows_insert(parts)
     except IntegrityError:
         # A twin request with the same key was first: its checkout is the answer.
         existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()

@@ -47,6 +47,7 @@ from plaza.accounts.models import User
 from plaza.core import events
 from plaza.core.exceptions import ValidationError
 from plaza.core.money import MAX_AMOUNT, currency_is_valid, format_money
+from plaza.core.sql import rows_insert
 from plaza.payments.exceptions import (
     IdempotencyConflict,
     PaymentChanged,
@@ -319,7 +320,7 @@ def payment_open(
     go through ``payment_authorize``, which finds the payment by its key)."""
     get_gateway(provider)
     clean = _clean_authorisation(provider, amount, currency, idempotency_key, description, metadata)
-    payment = Payment.objects.create(
+    payment = Payment(
         provider=provider,
         amount=clean["amount"],
         currency=clean["currency"],
@@ -328,13 +329,15 @@ def payment_open(
         metadata=clean["metadata"],
         in_flight_until=timezone.now() + IN_FLIGHT,
     )
-    event = PaymentEvent.objects.create(
+    rows_insert([payment])  # written out: a checkout opens one per shop, in its transaction
+    event = PaymentEvent(
         payment=payment,
         kind=PaymentEventKind.AUTHORIZE,
         amount=payment.amount,
         idempotency_key=f"{payment.uid.hex}:authorize",
         detail=_SALE if capture else "",
     )
+    rows_insert([event])
     return payment, event
 
 
