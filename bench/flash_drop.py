@@ -6,7 +6,8 @@ PostgreSQL, all in the same run.
 It creates a PostgreSQL database of its own (``plaza_bench_drop`` by default, dropped and
 created again each run, never ``plaza``), migrates it, and builds in one ``manage.py shell``:
 a shop, the drop (one variant, 500 units), a warm-up product, a shipping method, and every
-buyer with a saved address, a saved test card and a logged-in session (no login requests).
+buyer with a saved address, a saved test card and a logged-in session (no login requests;
+the session in the database and, with Redis, in the cache, where a login leaves it).
 Plaza then runs as two uvicorn processes, each on a loopback port of its own (the buyers'
 connections shared out evenly, as a load balancer would), each with a psycopg connection pool of ``DB_POOL_MAX_SIZE`` connections (16 unless the environment says otherwise;
 2 x 16 stays well under PostgreSQL's default max_connections of 100) and Plaza's own number of
@@ -89,6 +90,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -137,14 +139,19 @@ with transaction.atomic():
                       exp_month=12, exp_year=2030, is_default=True)
         for u in users
     )
-    sessions = []
+    sessions, logged_in = [], {{}}
     for u in users:
         store = SessionStore()
-        sessions.append(store.create_model_instance({{
+        data = {{
             SESSION_KEY: str(u.pk), BACKEND_SESSION_KEY: backend,
             HASH_SESSION_KEY: u.get_session_auth_hash(),
-        }}))
+        }}
+        sessions.append(store.create_model_instance(data))
+        if hasattr(store, "cache_key_prefix"):  # sessions kept in the cache too, as with Redis
+            logged_in[store.cache_key_prefix + sessions[-1].session_key] = data
     Session.objects.bulk_create(sessions)
+    # Where a login leaves a session: in the cache as well as in the database.
+    caches[settings.SESSION_CACHE_ALIAS].set_many(logged_in, timeout=settings.SESSION_COOKIE_AGE)
 
 addresses = dict(Address.objects.filter(user__in=users).values_list("user_id", "pk"))
 cards = dict(PaymentMethod.objects.filter(user__in=users).values_list("user_id", "pk"))
