@@ -135,14 +135,19 @@ def rows_insert_and_update(
 
 @lru_cache(maxsize=128)
 def _update_sql(
-    model: type[models.Model], names: tuple[str, ...], added: tuple[str, ...], using: str
+    model: type[models.Model],
+    names: tuple[str, ...],
+    added: tuple[str, ...],
+    using: str,
+    unchanged: tuple[str, ...] = (),
 ) -> str:
     quote = connections[using].ops.quote_name
     sets = [f"{quote(field.column)} = %s" for field in _fields(model, names)]
     sets += [f"{quote(c)} = {quote(c)} + %s" for c in (f.column for f in _fields(model, added))]
+    where = [quote(model._meta.pk.column)] + [quote(f.column) for f in _fields(model, unchanged)]
     return (
         f"UPDATE {quote(model._meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-        f"WHERE {quote(model._meta.pk.column)} = %s"
+        f"WHERE {' AND '.join(f'{column} = %s' for column in where)}"
     )
 
 
@@ -152,20 +157,25 @@ def row_update(
     values: dict,
     *,
     add: dict | None = None,
+    unchanged: dict | None = None,
     using: str = "default",
 ) -> int:
     """``UPDATE`` one row: ``values`` set (each prepared by its field), ``add`` added to the
-    columns' current values in the database (``F(name) + n``). The number of rows changed."""
+    columns' current values in the database (``F(name) + n``); with ``unchanged``, only if
+    those columns still hold those values (an optimistic lock). The number of rows changed."""
     connection = connections[using]
-    add = add or {}
-    names, added = tuple(values), tuple(add)
+    add, unchanged = add or {}, unchanged or {}
+    names, added, kept = tuple(values), tuple(add), tuple(unchanged)
     params = [
         field.get_db_prep_save(values[field.name], connection) for field in _fields(model, names)
     ]
     params += list(add.values())
     params.append(pk)
+    params += [
+        field.get_db_prep_save(unchanged[field.name], connection) for field in _fields(model, kept)
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, names, added, using), params)
+        cursor.execute(_update_sql(model, names, added, using, kept), params)
         return cursor.rowcount
 
 

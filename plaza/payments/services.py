@@ -47,7 +47,7 @@ from plaza.accounts.models import User
 from plaza.core import events
 from plaza.core.exceptions import ValidationError
 from plaza.core.money import MAX_AMOUNT, currency_is_valid, format_money
-from plaza.core.sql import rows_insert
+from plaza.core.sql import row_update, rows_insert
 from plaza.payments.exceptions import (
     IdempotencyConflict,
     PaymentChanged,
@@ -738,7 +738,7 @@ def _finish_unlocked(answer: ProviderAnswer) -> Payment:
         _record_answer(payment, answer.event, answer.result, fails_payment=True)
         payment.updated_at = timezone.now()
         fields = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
-        if not Payment.objects.filter(pk=payment.pk, updated_at=version).update(**fields):
+        if not row_update(Payment, payment.pk, fields, unchanged={"updated_at": version}):
             raise PaymentChanged(_("This payment is being processed. Try again in a moment."))
     return payment
 
@@ -759,15 +759,21 @@ def _record_answer(
     event.provider_reference = result.reference[:255]
     event.failure_code = result.decline_code[:64]
     event.failure_message = result.provider_message[:500]
-    event.save(
-        update_fields=[
-            "status",
-            "amount",
-            "provider_reference",
-            "failure_code",
-            "failure_message",
-            "updated_at",
-        ]
+    event.updated_at = timezone.now()
+    row_update(  # written out: every sale's answer is recorded so, while its order is placed
+        PaymentEvent,
+        event.pk,
+        {
+            name: getattr(event, name)
+            for name in (
+                "status",
+                "amount",
+                "provider_reference",
+                "failure_code",
+                "failure_message",
+                "updated_at",
+            )
+        },
     )
     names_intent = event.kind in (PaymentEventKind.AUTHORIZE, PaymentEventKind.CONFIRM)
     if names_intent and result.reference and not payment.provider_reference:

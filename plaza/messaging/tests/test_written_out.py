@@ -1,7 +1,7 @@
 """The chat's written-out statements (``plaza.core.sql``) store and read rows as the ORM does:
 the same values back, on SQLite and PostgreSQL alike."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import IntegrityError
@@ -159,3 +159,21 @@ def test_a_row_inserted_unless_taken_says_whether_it_was_new(shop, conversation)
     assert same.pk is None and other.pk is not None
     assert Conversation.objects.get(pk=other.pk).external_id == "guest:other"
     assert Conversation.objects.filter(shop=shop).count() == 2
+
+
+def test_a_row_update_with_unchanged_values_changes_nothing_once_they_changed(conversation):
+    # given: the row as it was read, then changed by someone else
+    read_at = Conversation.objects.get(pk=conversation.pk).updated_at
+    later = read_at + timedelta(seconds=1)
+    # when / then: the update holds while the row is as read, not after
+    assert (
+        row_update(Conversation, conversation.pk, {"name": "A"}, unchanged={"updated_at": read_at})
+        == 1
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=later)
+    assert (
+        row_update(Conversation, conversation.pk, {"name": "B"}, unchanged={"updated_at": read_at})
+        == 0
+    )
+    conversation.refresh_from_db()
+    assert (conversation.name, conversation.updated_at) == ("A", later)
