@@ -30,7 +30,7 @@ from plaza.accounts.api_auth import (
     session_shopper,
     shopper_session_optional,
 )
-from plaza.accounts.selectors import shop_get, shop_get_recent
+from plaza.accounts.selectors import shop_get_recent
 from plaza.messaging import selectors, services
 from plaza.messaging.models import MESSAGE_MAX_LENGTH, Message
 from plaza.messaging.views import QUICK_REPLY_MAX_LENGTH, chat_contact_key, chat_rate_key
@@ -184,7 +184,7 @@ class ChatSentOut(Schema):
     ),
 )
 def chat_get(request: HttpRequest, shop_slug: Path[Slug]):
-    shop = shop_get(slug=shop_slug)
+    shop = shop_get_recent(slug=shop_slug)
     key = chat_contact_key(request)
     conversation = selectors.customer_conversation_get(shop=shop, external_id=key) if key else None
     rows = []

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from plaza.accounts.models import Shop
-from plaza.accounts.selectors import shop_get, shop_get_recent
+from plaza.accounts.selectors import shop_get_recent
 from plaza.checkout.services import cart_add, cart_get_or_create
 from plaza.core.exceptions import DomainError, NotFound, ValidationError
 from plaza.core.shortcuts import not_found_as_404
@@ -115,7 +115,7 @@ def _panel_context(request: HttpRequest, shop: Shop, *, error: str = "", text: s
 @not_found_as_404
 def chat_detail(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """The chat with the shop: the panel's content for htmx, else a page of its own."""
-    shop = shop_get(slug=shop_slug)
+    shop = shop_get_recent(slug=shop_slug)
     context = _panel_context(request, shop)
     template = "messaging/chat_panel.html" if _is_htmx(request) else "messaging/chat_page.html"
     return render(request, template, context)
@@ -126,7 +126,7 @@ def chat_detail(request: HttpRequest, shop_slug: str) -> HttpResponse:
 def chat_message_list(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """The messages after ``?after=<id>`` (all without it), for the panel to append: its socket
     said a new message is there. The customer is looking: what the shop sent is read."""
-    shop = shop_get(slug=shop_slug)
+    shop = shop_get_recent(slug=shop_slug)
     conversation = _own_conversation(request, shop)
     rows = []
     if conversation is not None:
