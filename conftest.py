@@ -14,6 +14,17 @@ from config.celery import app as celery_app
 django_settings.PLAZA_TICKER = False
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before a test's fixtures are torn down (its database emptied, for a test with real
+    transactions): the live stock broadcast a stock change planned (a timer thread that reads
+    the stock a moment later, with the Redis channel layer) is dropped, or waited for if it is
+    being sent, so its read cannot run into the emptying (a deadlock on the tables' locks)."""
+    from plaza.checkout.live import stock_broadcasts_forget
+
+    stock_broadcasts_forget()
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the default language: a request in French (the locale middleware

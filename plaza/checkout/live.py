@@ -177,8 +177,27 @@ class _Coalescer:
         with self.lock:
             return self.timer is None and not self.sending
 
+    def forget(self, wait: float = 5.0) -> None:
+        """Drop the broadcast not started yet and wait (``wait`` seconds at most) for the one
+        being sent: at the end of a test, before its database is emptied, no timer's read of the
+        stock may run into the emptying."""
+        with self.lock:
+            timer, self.timer = self.timer, None
+            self.pending.clear()
+        if timer is not None:
+            timer.cancel()
+            timer.join(wait)
+        deadline = time.monotonic() + wait
+        while not self.quiet() and time.monotonic() < deadline:
+            time.sleep(0.005)
+
 
 _coalescer = _Coalescer()
+
+
+def stock_broadcasts_forget() -> None:
+    """See ``_Coalescer.forget``."""
+    _coalescer.forget()
 
 
 def stock_changed_broadcast(*, variant_ids: Iterable[int] = (), **_payload) -> None:
