@@ -25,14 +25,21 @@ def _fields(model: type[models.Model], names: Sequence[str]) -> list[Field]:
 
 
 @lru_cache(maxsize=64)
-def _insert_sql(model: type[models.Model], names: tuple[str, ...], rows: int, using: str) -> str:
+def _insert_sql(
+    model: type[models.Model],
+    names: tuple[str, ...],
+    rows: int,
+    using: str,
+    skip_taken: bool = False,
+) -> str:
     quote = connections[using].ops.quote_name
     columns = ", ".join(quote(field.column) for field in _fields(model, names))
     one = "(" + ", ".join(["%s"] * len(names)) + ")"
     return (
         # Names come from the model's metadata, quoted; every value is a parameter.
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES {', '.join([one] * rows)} RETURNING {quote(model._meta.pk.column)}"
+        f"VALUES {', '.join([one] * rows)} {'ON CONFLICT DO NOTHING ' if skip_taken else ''}"
+        f"RETURNING {quote(model._meta.pk.column)}"
     )
 
 
@@ -65,10 +72,9 @@ def row_insert_unless_taken(obj: models.Model, *, using: str = "default") -> boo
     """Insert ``obj`` unless a row with the same unique values exists (``ON CONFLICT DO
     NOTHING``): True with its key set, False when the row was there already. A taken key
     neither raises nor spoils the transaction around it, so no savepoint is needed."""
-    sql, params = _insert_statement([obj], using)
-    key_at = sql.rindex(" RETURNING ")
+    sql, params = _insert_statement([obj], using, skip_taken=True)
     with connections[using].cursor() as cursor:
-        cursor.execute(f"{sql[:key_at]} ON CONFLICT DO NOTHING{sql[key_at:]}", params)
+        cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
     if not keys:
         obj._state.adding = True
@@ -77,7 +83,9 @@ def row_insert_unless_taken(obj: models.Model, *, using: str = "default") -> boo
     return True
 
 
-def _insert_statement(objs: Sequence[models.Model], using: str) -> tuple[str, list]:
+def _insert_statement(
+    objs: Sequence[models.Model], using: str, *, skip_taken: bool = False
+) -> tuple[str, list]:
     model = type(objs[0])
     connection = connections[using]
     fields = _insert_fields(model)
@@ -87,7 +95,7 @@ def _insert_statement(objs: Sequence[models.Model], using: str) -> tuple[str, li
         for field in fields:
             params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
     names = tuple(field.name for field in fields)
-    return _insert_sql(model, names, len(objs), using), params
+    return _insert_sql(model, names, len(objs), using, skip_taken), params
 
 
 def _keys_set(objs: Sequence[models.Model], keys: list, using: str) -> None:
@@ -120,15 +128,12 @@ def rows_insert_and_update(
             rows_insert(objs, using=using)
             row_update(model, pk, values, add=add, using=using)
         return
-    add = add or {}
-    names, added = tuple(values), tuple(add)
-    update_params = [
-        field.get_db_prep_save(values[field.name], connection) for field in _fields(model, names)
-    ]
+    update_sql, update_params = _update_statement(model, pk, values, add, None, using)
     insert_sql, insert_params = _insert_statement(objs, using)
-    sql = f"WITH updated AS ({_update_sql(model, names, added, using)}) {insert_sql}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*update_params, *add.values(), pk, *insert_params])
+        cursor.execute(
+            f"WITH updated AS ({update_sql}) {insert_sql}", update_params + insert_params
+        )
         keys = [row[0] for row in cursor.fetchall()]
     _keys_set(objs, keys, using)
 
@@ -163,6 +168,20 @@ def row_update(
     """``UPDATE`` one row: ``values`` set (each prepared by its field), ``add`` added to the
     columns' current values in the database (``F(name) + n``); with ``unchanged``, only if
     those columns still hold those values (an optimistic lock). The number of rows changed."""
+    sql, params = _update_statement(model, pk, values, add, unchanged, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _update_statement(
+    model: type[models.Model],
+    pk,
+    values: dict,
+    add: dict | None,
+    unchanged: dict | None,
+    using: str,
+) -> tuple[str, list]:
     connection = connections[using]
     add, unchanged = add or {}, unchanged or {}
     names, added, kept = tuple(values), tuple(add), tuple(unchanged)
@@ -174,9 +193,7 @@ def row_update(
     params += [
         field.get_db_prep_save(unchanged[field.name], connection) for field in _fields(model, kept)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, names, added, using, kept), params)
-        return cursor.rowcount
+    return _update_sql(model, names, added, using, kept), params
 
 
 @lru_cache(maxsize=32)
