@@ -13,7 +13,8 @@ connections shared out evenly, as a load balancer would), each with a psycopg co
 2 x 16 stays well under PostgreSQL's default max_connections of 100) and Plaza's own number of
 requests at once (``PLAZA_REQUESTS_AT_ONCE``: 4 unless the environment says otherwise), with Redis (a database of
 its own, number 15, emptied first) when ``redis-cli ping`` answers on 127.0.0.1:6379. No Celery
-worker runs: with Redis the order e-mails queue there, as they would for a worker.
+worker or beat runs: the orders' e-mails stay due in the database (``Order.mails_due``), as they
+would until the periodic sender's next run.
 
 Each buyer does POST /api/v1/checkout/quote (which holds the unit for the buyer), then, unless
 the quote already says the item is sold out, POST /api/v1/checkout with an Idempotency-Key,
@@ -196,6 +197,7 @@ print(json.dumps({{
     "units_ordered": OrderLine.objects.filter(variant_id=variant_id).aggregate(
         n=Sum("quantity"))["n"] or 0,
     "orders": drop_orders.count(),
+    "mails_due": drop_orders.filter(mails_due=True).count(),
     "orders_by_status": dict(drop_orders.values_list("status").annotate(n=Count("pk"))),
     "buyers_with_orders": drop_orders.values("buyer").distinct().count(),
     "checkouts_by_status": dict(checkouts.values_list("status").annotate(n=Count("pk"))),
@@ -213,17 +215,9 @@ def redis_url(disabled: bool) -> str:
 
 
 def redis_flush(url: str) -> None:
-    """Empty the benchmark's own Redis database (sessions, sold-out flags, queued mails)."""
+    """Empty the benchmark's own Redis database (sessions, sold-out flags, caches)."""
     if url:
         redis_cli(REDIS_DB, "flushdb")
-
-
-def redis_queued(url: str, queue: str = "celery") -> int | None:
-    """Messages waiting in a Celery queue of the benchmark's Redis database (no worker runs)."""
-    if not url:
-        return None
-    answer = redis_cli(REDIS_DB, "llen", queue, timeout=10)
-    return int(answer) if answer.isdigit() else None
 
 
 def database_counters(database_url: str) -> Counter:
@@ -505,7 +499,6 @@ def main() -> None:
                     label="drop",
                 )
             during = database_counters(database_url) - before
-            queued = redis_queued(redis)
             trivial, trivial_cpu = trivial_phase(
                 bases, args.database, total=args.trivial_requests, concurrency=args.concurrency
             )
@@ -575,8 +568,7 @@ def main() -> None:
         f"per buyer {during['transactions'] / per_buyer:.1f} and "
         f"{during['sessions'] / per_buyer:.1f}"
     )
-    if queued is not None:
-        print(f"{'mails queued in Redis':<32} {queued} Celery messages (no worker runs)")
+    print(f"{'order e-mails due':<32} {truth['mails_due']} orders (no periodic sender runs)")
     print(f"{'oversold / undersold':<32} {oversold} / {undersold}")
     print(trivial.line("trivial /livez"))
     print(f"{'CPU per order':<32} {drop_cpu.per(drop.orders)} (every buyer's requests included)")

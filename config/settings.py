@@ -194,6 +194,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # in the embedded default. They only tidy up: no deadline waits for them.
 CELERY_BEAT_SCHEDULE = {
     "stock-reservations-sweep": {"task": "inventory.stock_reservations_sweep", "schedule": 60.0},
+    "orders-mails-due": {"task": "orders.order_send_due_mails", "schedule": 5.0},
     "connectors-deliveries-retry": {"task": "connectors.deliveries_retry_due", "schedule": 10.0},
     "connectors-private-replies": {"task": "connectors.private_replies_send", "schedule": 60.0},
     "connectors-events-prune": {"task": "connectors.inbound_events_prune", "schedule": 3600.0},

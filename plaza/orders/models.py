@@ -81,6 +81,9 @@ class Order(TimeStampedModel):
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # The placed-order e-mails are still to send: set with the order, in its transaction, and
+    # cleared by the periodic sender (``order_send_due_mails``).
+    mails_due = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("order")
@@ -109,6 +112,7 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["shop", "status", "-placed_at"]),
             models.Index(fields=["buyer", "-placed_at"]),
+            models.Index(fields=["id"], condition=Q(mails_due=True), name="order_mails_due"),
         ]
 
     def __str__(self):

@@ -28,6 +28,7 @@ from plaza.checkout.tests.factories import buy_now, pay_cart, seal_for
 from plaza.core.exceptions import NotFound, ValidationError
 from plaza.inventory.selectors import stock_level_for_variant
 from plaza.orders.models import Order, OrderStatus
+from plaza.orders.services import order_send_due_mails
 from plaza.orders.tests.factories import ADDRESS
 from plaza.payments.models import Payment, PaymentMethod, PaymentStatus
 from plaza.payments.tests.factories import DECLINED, THREE_D_SECURE
@@ -219,6 +220,7 @@ def test_checkout_of_a_cart_with_two_shops_makes_two_paid_orders_and_empties_the
     assert orders["kicks"].utm_source == "ig" and orders["kicks"].click_ids == {"fbclid": "AbC"}
     assert not cart.lines.exists()
     assert stock_level_for_variant(variant_id=first_variant(sneaker).pk).allocated == 1
+    order_send_due_mails()  # the periodic sender
     to_shopper = [m for m in mail.outbox if m.to == [shopper.email]]
     assert (
         sorted(o.number in m.subject for o in orders.values() for m in to_shopper).count(True) == 2

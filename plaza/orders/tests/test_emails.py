@@ -1,14 +1,21 @@
+"""The placed-order e-mails: due with the order, in its transaction, and sent by the periodic
+sender (``order_send_due_mails``), once, outside the shopper's request."""
+
 import pytest
 
 from plaza.accounts.services import membership_add
 from plaza.accounts.tests.factories import UserFactory
 from plaza.catalog.tests.factories import make_product
+from plaza.core.testing import requires_postgres, run_together
+from plaza.orders import services
+from plaza.orders.models import Order
+from plaza.orders.services import order_send_due_mails
 from plaza.orders.tests.factories import place_order
 
 pytestmark = pytest.mark.django_db
 
 
-def test_placing_an_order_sends_one_confirmation_and_one_staff_alert_after_commit(
+def test_placing_an_order_makes_one_confirmation_and_one_staff_alert_due(
     shop, owner, shopper, mailoutbox, django_capture_on_commit_callbacks
 ):
     # given
@@ -16,13 +23,14 @@ def test_placing_an_order_sends_one_confirmation_and_one_staff_alert_after_commi
     membership_add(shop=shop, user=manager, role="manager")
     membership_add(shop=shop, user=UserFactory(email="agent@kicks.test"), role="agent")
     variant = make_product(shop, title="Runner", price=50_000, stock=5).variants.get()
-    # when
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    # when: the order is placed (and committed)
+    with django_capture_on_commit_callbacks(execute=True):
         order = place_order(shop, shopper, [(variant, 1)])
-    assert mailoutbox == [], "nothing leaves before commit"
-    for callback in callbacks:
-        callback()
-    # then
+    # then: nothing left with the shopper's request; the periodic sender sends both, once
+    assert mailoutbox == [], "nothing leaves from the shopper's request"
+    assert Order.objects.get(pk=order.pk).mails_due
+    assert order_send_due_mails() == 1
+    assert order_send_due_mails() == 0, "sent once"
     assert len(mailoutbox) == 2, "one confirmation, one staff alert"
     confirmation, alert = mailoutbox
     assert confirmation.to == ["shopper@plaza.test"]
@@ -31,31 +39,65 @@ def test_placing_an_order_sends_one_confirmation_and_one_staff_alert_after_commi
     assert confirmation.alternatives and "Runner" in confirmation.alternatives[0][0]
     assert sorted(alert.to) == ["manager@kicks.test", "owner@kicks.test"], "owners and managers"
     assert order.number in alert.subject
+    assert not Order.objects.get(pk=order.pk).mails_due
 
 
-def test_confirmation_is_in_the_shoppers_language(
-    shop, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_confirmation_is_in_the_shoppers_language(shop, mailoutbox):
     # given
     shopper = UserFactory(email="marie@plaza.test", language="fr")
     variant = make_product(shop, price=50_000, stock=5).variants.get()
+    place_order(shop, shopper, [(variant, 1)], shipping_amount=0)
     # when
-    with django_capture_on_commit_callbacks(execute=True):
-        place_order(shop, shopper, [(variant, 1)], shipping_amount=0)
+    order_send_due_mails()
     # then
     confirmation = mailoutbox[0]
     assert "500,00" in confirmation.body, "French number format"
 
 
-def test_a_retried_placement_sends_no_second_email(
-    shop, shopper, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_a_retried_placement_sends_no_second_email(shop, shopper, mailoutbox):
     # given
     variant = make_product(shop, price=50_000, stock=5).variants.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        place_order(shop, shopper, [(variant, 1)], idempotency_key="k1")
+    place_order(shop, shopper, [(variant, 1)], idempotency_key="k1")
+    order_send_due_mails()
     # when
-    with django_capture_on_commit_callbacks(execute=True):
-        place_order(shop, shopper, [(variant, 1)], idempotency_key="k1")
+    place_order(shop, shopper, [(variant, 1)], idempotency_key="k1")
+    order_send_due_mails()
     # then
     assert len(mailoutbox) == 2
+
+
+def test_a_mail_server_that_is_down_delays_the_emails_and_loses_none(
+    shop, shopper, mailoutbox, monkeypatch
+):
+    # given: an order placed while the mail server cannot be reached
+    variant = make_product(shop, price=50_000, stock=5).variants.get()
+    order = place_order(shop, shopper, [(variant, 1)])
+    send = services.send_mail
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("the mail server is down")
+
+    monkeypatch.setattr(services, "send_mail", unreachable)
+    # when: the sender runs, then runs again once the server is back
+    assert order_send_due_mails() == 0
+    still_due = Order.objects.get(pk=order.pk).mails_due
+    monkeypatch.setattr(services, "send_mail", send)
+    sent = order_send_due_mails()
+    # then
+    assert still_due, "due again for the next run"
+    assert sent == 1 and len(mailoutbox) == 2
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_order_once(shop, shopper, mailoutbox):
+    # given: five orders whose e-mails are due
+    variant = make_product(shop, price=50_000, stock=10).variants.get()
+    for _ in range(5):
+        place_order(shop, shopper, [(variant, 1)])
+    # when: two senders run at the same time (a beat that overlaps a slow run)
+    counts = run_together(2, lambda _i: order_send_due_mails())
+    # then: every order's two e-mails went out once
+    assert sum(counts) == 5
+    assert len(mailoutbox) == 10
+    assert not Order.objects.filter(mails_due=True).exists()
