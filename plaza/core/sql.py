@@ -118,9 +118,9 @@ def rows_insert_and_update(
     using: str = "default",
 ) -> None:
     """``rows_insert(objs)`` and ``row_update(model, pk, values, add=add)``, all or nothing. On
-    PostgreSQL one statement (the UPDATE in a data-modifying ``WITH``), which is atomic on its
-    own: no BEGIN and COMMIT around it outside a transaction, three round trips where the two
-    statements in a transaction take four. Elsewhere the two statements in a transaction."""
+    PostgreSQL one statement (the UPDATE in a data-modifying ``WITH``), atomic on its own: one
+    round trip outside a transaction, where BEGIN, the two statements and COMMIT take four.
+    Elsewhere the two statements, in the caller's transaction or a transaction of their own."""
     connection = connections[using]
     if not objs or connection.vendor != "postgresql":
         # Inside a transaction already: part of it, without a savepoint of its own.

@@ -354,7 +354,7 @@ def _message_store(
     if not bot_on:
         fields += _needs_person(conversation, now)
     changes = {name: getattr(conversation, name) for name in dict.fromkeys(fields)}
-    if message.pk is None:  # stored with the conversation's change (one statement on PostgreSQL)
+    if external_id is None:  # stored with the conversation's change (one statement on PostgreSQL)
         rows_insert_and_update(
             [message], Conversation, conversation.pk, changes, add={"unread_by_staff": 1}
         )

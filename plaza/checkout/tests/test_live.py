@@ -354,3 +354,17 @@ def test_a_broken_channel_layer_never_breaks_the_stock_change(shop, monkeypatch,
 
         assert stock_available_for_variants(variant_ids=[variant.pk]) == {variant.pk: 0}
         assert _eventually(lambda: "could not send" in caplog.text)
+
+
+def test_a_planned_broadcast_that_is_forgotten_never_reads_the_stock(monkeypatch):
+    # given: a change planned for the next broadcast, one spell after the last
+    read = []
+    monkeypatch.setattr(live, "stock_broadcast", lambda *, variant_ids: read.append(variant_ids))
+    coalescer = live._Coalescer()
+    coalescer.last = time.monotonic()
+    coalescer.add([7])
+    # when: it is forgotten (a test's end, before its database is emptied)
+    coalescer.forget()
+    time.sleep(live.BROADCAST_EVERY + 0.2)
+    # then
+    assert read == [] and coalescer.quiet()
