@@ -2,11 +2,18 @@
 
 import os
 
+import django
 from django.conf import settings
-from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from plaza.core.handler import ThreadPoolASGIHandler  # noqa: E402
+
+# Threads for the requests that hold a turn, and a few for static files and media, which
+# take none (RequestsAtOnce); without a limit, as many as Django's own handler would run.
+_turns = settings.PLAZA_REQUESTS_AT_ONCE
+django_asgi_app = ThreadPoolASGIHandler(threads=(_turns if _turns > 0 else 28) + 4)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
