@@ -82,8 +82,10 @@ class Order(TimeStampedModel):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     # The placed-order e-mails are still to send: set with the order, in its transaction, and
-    # cleared by the periodic sender (``order_send_due_mails``).
+    # cleared by the periodic sender (``order_send_due_mails``) once they are out; a sender
+    # claims them until ``mails_claimed_until`` (a lease, so a sender that dies loses none).
     mails_due = models.BooleanField(default=False)
+    mails_claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")

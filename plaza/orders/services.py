@@ -15,6 +15,7 @@ Rules every function here keeps:
 import logging
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -22,6 +23,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -766,32 +768,42 @@ def _render_mail(template: str, context: dict, language: str) -> tuple[str, str,
 
 
 MAILS_PER_RUN = 200
+# How long a sender's claim on an order's e-mails holds. A sender that dies after claiming
+# (a worker killed, a machine lost) leaves them to the first run after that: the e-mails go out
+# at least once. Far above a run's time (at most MAILS_PER_RUN orders).
+MAILS_LEASE = timedelta(minutes=10)
 
 
 def order_send_due_mails(*, limit: int = MAILS_PER_RUN) -> int:
     """Send the e-mails of the orders placed since the last run (the periodic task): claimed in
-    one short transaction (rows another sender holds are skipped), then sent outside it. An order
-    whose mail server could not be reached is due again for the next run. Returns how many
-    orders' e-mails went out."""
+    one short transaction for ``MAILS_LEASE`` (rows another sender holds, or claimed less than
+    that ago, are passed over), then sent outside it, each order done as soon as its e-mails are
+    out. An order whose mail server could not be reached is due again at the next run. Returns
+    how many orders' e-mails went out."""
+    now = timezone.now()
     with transaction.atomic():
         claimed = list(
             Order.objects.select_for_update(skip_locked=True)
             .filter(mails_due=True)
+            .filter(Q(mails_claimed_until__isnull=True) | Q(mails_claimed_until__lt=now))
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
-        Order.objects.filter(pk__in=claimed).update(mails_due=False)
+        Order.objects.filter(pk__in=claimed).update(mails_claimed_until=now + MAILS_LEASE)
     sent = 0
     for order_id in claimed:
         try:
             order_send_placed_emails(order_id=order_id)
         except OSError:
             logger.warning("order %s: the e-mails could not be sent; next run", order_id)
-            Order.objects.filter(pk=order_id).update(mails_due=True)
+            Order.objects.filter(pk=order_id).update(mails_claimed_until=None)
+            continue
         except Exception:  # noqa: BLE001 - one order's broken mail must not stop the others
+            # Not the mail server: it would fail again at every run, so it is given up, logged.
             logger.exception("order %s: the e-mails failed", order_id)
         else:
             sent += 1
+        Order.objects.filter(pk=order_id).update(mails_due=False, mails_claimed_until=None)
     return sent
 
 

@@ -1,7 +1,10 @@
 """The placed-order e-mails: due with the order, in its transaction, and sent by the periodic
 sender (``order_send_due_mails``), once, outside the shopper's request."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from plaza.accounts.services import membership_add
 from plaza.accounts.tests.factories import UserFactory
@@ -86,6 +89,35 @@ def test_a_mail_server_that_is_down_delays_the_emails_and_loses_none(
     # then
     assert still_due, "due again for the next run"
     assert sent == 1 and len(mailoutbox) == 2
+
+
+def test_a_sender_that_dies_after_its_claim_leaves_the_emails_to_a_run_after_the_lease(
+    shop, shopper, mailoutbox, monkeypatch
+):
+    # given: a sender that claims an order's e-mails and dies before sending them
+    variant = make_product(shop, price=50_000, stock=5).variants.get()
+    order = place_order(shop, shopper, [(variant, 1)])
+
+    class Killed(BaseException):
+        pass
+
+    def killed(**kwargs):
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "order_send_placed_emails", killed)
+        with pytest.raises(Killed):
+            order_send_due_mails()
+    # when: a run within the lease, then one after it
+    within = order_send_due_mails()
+    after_lease = timezone.now() + services.MAILS_LEASE + timedelta(seconds=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: after_lease)
+    after = order_send_due_mails()
+    # then: the claim held, then lapsed; the e-mails went out once, and are done
+    assert within == 0, "claimed: a run that overlaps the dead one does not take it"
+    assert after == 1 and len(mailoutbox) == 2
+    assert not Order.objects.get(pk=order.pk).mails_due
+    assert order_send_due_mails() == 0
 
 
 @requires_postgres
