@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP (Django) and WebSocket (Channels) in one process."""
 
+import gc
 import os
 
 import django
@@ -38,3 +39,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What the process built to start is never walked by the collector again (plaza/core/handler.py).
+gc.collect()
+gc.freeze()

@@ -3,6 +3,7 @@ thread of a fixed pool, signals included; answers are Django's; a streamed answe
 the client leaves."""
 
 import asyncio
+import gc
 import threading
 
 import pytest
@@ -129,6 +130,22 @@ def test_a_streamed_answer_stops_and_is_closed_when_the_client_leaves(handler):
     assert sent[0]["status"] == 200
     assert [m["body"] for m in sent[1:4]] == [b"tick\n"] * 3
     assert handler_urls.seen["stream closed"] is True
+
+
+def test_what_the_first_requests_built_is_frozen_out_of_the_collectors_walks(settings):
+    settings.ROOT_URLCONF = "plaza.core.tests.handler_urls"
+    handler = ThreadPoolASGIHandler(threads=1, freeze_after=2)
+    try:
+        gc.unfreeze()
+        answer(call(handler, "/cookie"))
+        frozen_after_one = gc.get_freeze_count()
+        answer(call(handler, "/cookie"))
+        frozen_after_two = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+        handler.threads.shutdown(wait=True)
+    assert frozen_after_one == 0
+    assert frozen_after_two > 1000, "the process's objects are frozen at the second request"
 
 
 @requires_postgres
