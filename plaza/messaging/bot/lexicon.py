@@ -11,6 +11,7 @@ catalog under ``locale/``.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 LANGUAGES = ("en", "fr", "tl", "zh-hans", "ja", "af")
 
@@ -303,8 +304,10 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 
 
+@lru_cache(maxsize=2048)
 def fold(text: str) -> str:
-    """NFKC and case-folded, apostrophes unified, whitespace collapsed."""
+    """NFKC and case-folded, apostrophes unified, whitespace collapsed (kept for the latest
+    texts: a message, its catalog's titles and option values are folded again and again)."""
     text = unicodedata.normalize("NFKC", text or "").casefold().replace("’", "'")
     return " ".join(text.split())
 
@@ -339,15 +342,18 @@ _PATTERNS: dict[str, list[tuple[str, re.Pattern]]] = {
 _BUDGET = [pattern for phrases in BUDGET.values() for pattern in _compile(phrases)]
 
 
-def intents_in(text: str) -> dict[str, set[str]]:
-    """Every intent the text names, with the languages whose phrases matched."""
+@lru_cache(maxsize=1024)
+def intents_in(text: str) -> dict[str, frozenset[str]]:
+    """Every intent the text names, with the languages whose phrases matched (kept for the
+    latest texts: a message is read for its language, then for its intents; callers only
+    read the answer)."""
     folded = fold(text)
     found: dict[str, set[str]] = {}
     for intent, patterns in _PATTERNS.items():
         for lang, pattern in patterns:
             if pattern.search(folded):
                 found.setdefault(intent, set()).add(lang)
-    return found
+    return {intent: frozenset(langs) for intent, langs in found.items()}
 
 
 def has_budget(text: str) -> bool:

@@ -143,6 +143,18 @@ class _Message:
         self.present = frozenset(self.words)
         self.all_words = frozenset(words(text))
         self._pieces: frozenset[str] | None = None
+        self._has: dict[str, bool] = {}
+
+    def has(self, title_word: str) -> bool:
+        """Whether the message names ``title_word``, fuzzily; each word worked out once per
+        message (a catalog's titles and their translations share most of their words)."""
+        hit = self._has.get(title_word)
+        if hit is None:
+            hit = title_word in self.present or any(
+                _word_hit(title_word, word) for word in self.words
+            )
+            self._has[title_word] = hit
+        return hit
 
     @property
     def pieces(self) -> frozenset[str]:
@@ -168,12 +180,10 @@ def _title_score(
     wanted = split if split is not None else title_words(title)
     if not wanted:
         return 0.0
-    present = message.present
     matched = 0
     strong = False
     for tw in wanted:
-        hit = tw in present or any(_word_hit(tw, mw) for mw in message.words)
-        if hit:
+        if message.has(tw):
             matched += 1
             strong = strong or len(tw) >= 4
     if not strong:
