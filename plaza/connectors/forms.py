@@ -89,6 +89,7 @@ class ConnectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account_id"].label = ACCOUNT_LABELS[channel]
         self.fields["account_id"].help_text = ACCOUNT_HELP[channel]
+        order = list(self.fields)
         for name in self.secret_fields + self.optional_secret_fields:
             field = self.fields[name]
             field.required = False
@@ -96,6 +97,13 @@ class ConnectionForm(forms.Form):
                 field.help_text = _(
                     "Saved (%(hint)s). Leave empty to keep it, or type a new one."
                 ) % {"hint": escape(hints[name])}
+                if name in self.optional_secret_fields:
+                    # A secret the connection may go without can be taken away again.
+                    self.fields[f"remove_{name}"] = forms.BooleanField(
+                        label=_("Remove the saved one"), required=False
+                    )
+                    order.insert(order.index(name) + 1, f"remove_{name}")
+        self.order_fields(order)
 
     def clean_account_id(self) -> str:
         value = "".join(self.cleaned_data["account_id"].split())
@@ -112,6 +120,9 @@ class ConnectionForm(forms.Form):
             for name in self.secret_fields:
                 if name in cleaned and not cleaned[name].strip():
                     self.add_error(name, _("This field is required."))
+        for name in self.removed():
+            if (cleaned.get(name) or "").strip():
+                self.add_error(name, _("Type a new one or remove the saved one, not both."))
         return cleaned
 
     def derive_account_id(self, cleaned: dict) -> None:
@@ -120,6 +131,12 @@ class ConnectionForm(forms.Form):
     def credentials(self) -> dict[str, str]:
         names = self.secret_fields + self.optional_secret_fields
         return {name: self.cleaned_data.get(name, "") for name in names}
+
+    def removed(self) -> list[str]:
+        """The optional secrets whose "Remove the saved one" box is ticked."""
+        return [
+            name for name in self.optional_secret_fields if self.cleaned_data.get(f"remove_{name}")
+        ]
 
 
 class MetaConnectionForm(ConnectionForm):

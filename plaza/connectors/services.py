@@ -16,6 +16,7 @@ Sends respect the account's rate limit (a counter in the cache) and the messagin
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -97,9 +98,11 @@ def connection_save(
     credentials: dict[str, str],
     name: str = "",
     connection_id: int | None = None,
+    remove: Iterable[str] = (),
 ) -> ChannelConnection:
     """Connect (or update) a shop's account on a network. Credentials left empty keep their
-    stored value, so staff never need to see a secret again to change another field."""
+    stored value, so staff never need to see a secret again to change another field;
+    ``remove`` names optional ones to delete (Telegram's payment provider token)."""
     if channel not in CREDENTIALS:
         raise ValidationError(_("Choose a network."), field="channel")
     account_id = "".join(str(account_id or "").split())
@@ -124,6 +127,12 @@ def connection_save(
             if len(value) > 1000:
                 raise ValidationError(_("This value is too long."), field=key)
             merged[key] = value
+    for key in remove:
+        if key not in OPTIONAL_CREDENTIALS.get(channel, ()):
+            raise ValidationError(_("This credential cannot be removed."), field=key)
+        if str(credentials.get(key) or "").strip():
+            raise ValidationError(_("Type a new one or remove the saved one, not both."), field=key)
+        merged.pop(key, None)
     missing = [key for key in CREDENTIALS[channel] if not merged.get(key)]
     if missing:
         raise ValidationError(_("This field is required."), field=missing[0])

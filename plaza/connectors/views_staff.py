@@ -179,6 +179,7 @@ def channel_edit(request, membership, connection_id: int):
                 name=form.cleaned_data["name"],
                 credentials=form.credentials(),
                 connection_id=connection.pk,
+                remove=form.removed(),
             )
         except NotFound:
             raise

@@ -16,6 +16,7 @@ from plaza.connectors import services
 from plaza.connectors.models import ChannelConnection, CommentTrigger
 from plaza.connectors.tests.conftest import BOT_ID, IG_ID, PAGE_ID, PHONE_ID
 from plaza.connectors.urls import STAFF_URLS
+from plaza.core.exceptions import ValidationError
 from plaza.messaging.models import Channel
 
 pytestmark = pytest.mark.django_db
@@ -221,6 +222,64 @@ def test_a_telegram_payment_provider_token_is_optional_and_kept_secret(owner_cli
     assert provider not in connection.credentials_encrypted
     page = owner_client.get(url("channels", shop)).content.decode()
     assert provider not in page and "••••ZDU3" in page
+
+
+def test_a_saved_payment_provider_token_can_be_removed(owner_client, shop):
+    # given: a bot whose payment provider token is saved
+    provider = "284685063:TEST:Y2U3ZmQ0ZjA2ZDU3"
+    connection = connect(shop, Channel.TELEGRAM, payment_provider_token=provider)
+    prefix = f"connection-{connection.pk}"
+    page = owner_client.get(url("channels", shop)).content.decode()
+    assert f'name="{prefix}-remove_payment_provider_token"' in page
+    # when: the owner ticks "Remove the saved one", the other secrets left empty
+    response = owner_client.post(
+        url("channel-edit", shop, connection_id=connection.pk),
+        form_data(prefix, account_id=BOT_ID, remove_payment_provider_token="on"),
+    )
+    # then: the token is gone (the bot's orders are paid by link again), the others kept
+    assert response.status_code == 302
+    connection.refresh_from_db()
+    assert services.connection_credentials(connection) == {
+        "bot_token": BOT_TOKEN,
+        "secret_token": SECRET_TOKEN,
+    }
+    page = owner_client.get(url("channels", shop)).content.decode()
+    assert "••••ZDU3" not in page
+    assert f'name="{prefix}-remove_payment_provider_token"' not in page
+
+
+def test_a_new_payment_provider_token_and_its_removal_at_once_are_refused(owner_client, shop):
+    provider = "284685063:TEST:Y2U3ZmQ0ZjA2ZDU3"
+    connection = connect(shop, Channel.TELEGRAM, payment_provider_token=provider)
+    before = connection.credentials_encrypted
+    response = owner_client.post(
+        url("channel-edit", shop, connection_id=connection.pk),
+        form_data(
+            f"connection-{connection.pk}",
+            account_id=BOT_ID,
+            payment_provider_token="284685063:LIVE:bmV3",
+            remove_payment_provider_token="on",
+        ),
+    )
+    assert response.status_code == 422
+    assert "Type a new one or remove the saved one, not both." in response.content.decode()
+    connection.refresh_from_db()
+    assert connection.credentials_encrypted == before
+
+
+def test_only_a_secret_a_connection_may_go_without_can_be_removed(shop):
+    connection = connect(shop, Channel.TELEGRAM)
+    with pytest.raises(ValidationError) as refused:
+        services.connection_save(
+            shop=shop,
+            channel=Channel.TELEGRAM,
+            account_id=BOT_ID,
+            credentials={},
+            connection_id=connection.pk,
+            remove=["bot_token"],
+        )
+    assert refused.value.field == "bot_token"
+    assert services.connection_credentials(connection)["bot_token"] == BOT_TOKEN
 
 
 def test_the_bot_id_is_read_from_the_token_when_left_empty(owner_client, shop):
