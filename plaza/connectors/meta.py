@@ -4,8 +4,9 @@ published formats (the channels spec, sections 3 and 4).
 Inbound: the GET verification handshake, ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body
 keyed by the app secret, compared in constant time), then the parsers below turn a delivery
 (which may batch many entries) into ``Incoming`` events. Outbound: a Plaza message becomes the
-network's body, within its limits (quick replies, buttons, lists, templates), sent with the
-connection's token to ``META_GRAPH_URL/META_GRAPH_VERSION`` (``INSTAGRAM_GRAPH_URL`` for
+network's body, within its limits (quick replies, buttons, lists, templates; button labels in
+the active language, which the sender sets to the conversation's), sent with the connection's
+token to ``META_GRAPH_URL/META_GRAPH_VERSION`` (``INSTAGRAM_GRAPH_URL`` for
 Instagram), settings that tests point at a local recorder.
 """
 
@@ -14,6 +15,7 @@ import hmac
 from urllib.parse import quote
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from plaza.connectors.http import get_json, post_json
 from plaza.connectors.inbound import Incoming
@@ -34,6 +36,7 @@ WHATSAPP_ROWS_MAX = 10
 WHATSAPP_ROW_TITLE_MAX = 24
 WHATSAPP_ROW_ID_MAX = 200
 WHATSAPP_LIST_BUTTON_MAX = 20
+WHATSAPP_CTA_TEXT_MAX = 20  # a call-to-action URL button's label
 
 
 def graph_base() -> str:
@@ -332,7 +335,9 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
                     "payload": {
                         "template_type": "button",
                         "text": button_text,
-                        "buttons": [{"type": "web_url", "url": pay_url, "title": "Pay"}],
+                        "buttons": [
+                            {"type": "web_url", "url": pay_url, "title": _cut(_("Pay"), 20)}
+                        ],
                     },
                 }
             }
@@ -344,8 +349,16 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
             "title": _cut(card.get("title") or "", TEMPLATE_TITLE_MAX),
             "subtitle": _cut(card.get("price") or "", TEMPLATE_TITLE_MAX),
             "buttons": [
-                {"type": "web_url", "url": _absolute(card.get("url") or "/"), "title": "View"},
-                {"type": "postback", "title": "Buy", "payload": f"buy:{card.get('id')}"},
+                {
+                    "type": "web_url",
+                    "url": _absolute(card.get("url") or "/"),
+                    "title": _cut(_("View"), 20),
+                },
+                {
+                    "type": "postback",
+                    "title": _cut(_("Buy"), 20),
+                    "payload": f"buy:{card.get('id')}",
+                },
             ][:BUTTONS_MAX],
         }
         if card.get("image"):
@@ -380,8 +393,9 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
 
 
 def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
-    """Cloud API bodies: buttons (3 at most) or a list (10 rows at most) for quick replies,
-    the product card and the payment link as text with a link preview."""
+    """Cloud API bodies: reply buttons (3 at most) or a list (10 rows at most) for quick
+    replies; without them, a product card or a payment link is a call-to-action button (the
+    product's photo above the text, "View" or "Pay" below it); else plain text."""
     base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
     template = payload.get("template")
     if isinstance(template, dict):
@@ -395,16 +409,43 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
                 },
             }
         ]
-    card = payload.get("product")
+    card = payload.get("product") if isinstance(payload.get("product"), dict) else None
+    pay_url = str(payload.get("pay_url") or "")
+    quick = payload.get("quick_replies") or []
+    # The photo of the product, above a message with buttons (a public address).
+    header = (
+        {"type": "image", "image": {"link": _absolute(card["image"])}}
+        if (card and card.get("image"))
+        else None
+    )
+    if not quick and (card or pay_url):
+        lines = [text] if text else []
+        if card:
+            lines.append(f"{card.get('title')} — {card.get('price')}")
+        body_text = "\n\n".join(lines)
+        if len(body_text) <= WHATSAPP_BUTTON_BODY_MAX:
+            interactive: dict = {
+                "type": "cta_url",
+                "body": {"text": body_text or "…"},
+                "action": {
+                    "name": "cta_url",
+                    "parameters": {
+                        "display_text": _cut(_("Pay") if pay_url else _("View"), 20),
+                        "url": pay_url or _absolute(card.get("url") or "/"),
+                    },
+                },
+            }
+            if header:
+                interactive["header"] = header
+            return [{**base, "type": "interactive", "interactive": interactive}]
     lines = [text] if text else []
-    if isinstance(card, dict):
+    if card:
         lines.append(
             f"{card.get('title')} — {card.get('price')}\n{_absolute(card.get('url') or '/')}"
         )
-    if payload.get("pay_url"):
-        lines.append(str(payload["pay_url"]))
+    if pay_url:
+        lines.append(pay_url)
     body_text = "\n\n".join(lines) or "…"
-    quick = payload.get("quick_replies") or []
     if not quick:
         return [
             {
@@ -412,7 +453,7 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
                 "type": "text",
                 "text": {
                     "body": body_text[:WHATSAPP_TEXT_MAX],
-                    "preview_url": bool(card or payload.get("pay_url")),
+                    "preview_url": bool(card or pay_url),
                 },
             }
         ]
@@ -433,15 +474,17 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
                 ]
             },
         }
+        if header:
+            interactive["header"] = header
     else:
         interactive = {
             "type": "list",
             "body": {"text": body_text[:WHATSAPP_TEXT_MAX]},
             "action": {
-                "button": _cut("Choose", WHATSAPP_LIST_BUTTON_MAX),
+                "button": _cut(_("Choose"), WHATSAPP_LIST_BUTTON_MAX),
                 "sections": [
                     {
-                        "title": "Options",
+                        "title": _cut(_("Options"), WHATSAPP_ROW_TITLE_MAX),
                         "rows": [
                             {
                                 "id": str(q.get("payload") or "")[:WHATSAPP_ROW_ID_MAX],

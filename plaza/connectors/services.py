@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -655,6 +656,15 @@ def delivery_attempt(*, delivery_id: int) -> Attempt:
 
 
 def _send(connection: ChannelConnection, message: Message, *, comment_id: str = "") -> str:
+    """Send ``message`` through ``connection``; its button labels in the conversation's
+    language (the shop's while the customer's is unknown)."""
+    conversation = message.conversation
+    language = conversation.language or connection.shop.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _send_in_language(connection, message, comment_id=comment_id)
+
+
+def _send_in_language(connection: ChannelConnection, message: Message, *, comment_id: str) -> str:
     creds = connection_credentials(connection)
     payload = dict(message.payload or {})
     conversation = message.conversation

@@ -12,6 +12,7 @@ import hmac
 from urllib.parse import quote
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from plaza.connectors.http import post_json
 from plaza.connectors.inbound import Incoming
@@ -152,7 +153,7 @@ def _callback_data(payload: str) -> str | None:
 
 def message_body(*, chat_id: str, text: str, payload: dict) -> dict:
     """``sendMessage`` for a Plaza message: quick replies as inline buttons (one per row),
-    the product card and the payment link as URL buttons."""
+    the product card and the payment link as URL buttons (labels in the active language)."""
     rows: list[list[dict]] = []
     card = payload.get("product")
     lines = [text] if text else []
@@ -160,9 +161,9 @@ def message_body(*, chat_id: str, text: str, payload: dict) -> dict:
         url = card.get("url") or "/"
         url = url if url.startswith("http") else f"{settings.SITE_URL}{url}"
         lines.append(f"{card.get('title')} — {card.get('price')}")
-        rows.append([{"text": _button_text(card.get("title") or "View"), "url": url}])
+        rows.append([{"text": _button_text(card.get("title") or _("View")), "url": url}])
     if payload.get("pay_url"):
-        rows.append([{"text": "Pay", "url": str(payload["pay_url"])}])
+        rows.append([{"text": _button_text(_("Pay")), "url": str(payload["pay_url"])}])
     for quick in payload.get("quick_replies") or []:
         data = _callback_data(quick.get("payload") or "")
         if data:

@@ -3,7 +3,8 @@ so that tests run the real client code over HTTP.
 
 It listens on 127.0.0.1 on an ephemeral port, records every request, checks each one against
 the published format and limits (channels spec, sections 3, 4 and 6) — a bearer token, JSON,
-quick replies (13 at most, titles of 20), buttons (3), list rows (10), text lengths, Telegram's
+quick replies (13 at most, titles of 20), buttons (3), list rows (10), call-to-action buttons
+(labels of 20, an absolute address), image headers, text lengths, Telegram's
 callback data (64 bytes) — and answers with the documented response shapes. ``script()``
 queues another answer (an error, a slow answer) for the next matching request.
 """
@@ -231,8 +232,26 @@ class NetworkRecorder:
                         problem("a row title is not 1 to 24 characters")
                 if not 1 <= len(action.get("button", "")) <= 20:
                     problem("the list button is not 1 to 20 characters")
+            elif interactive.get("type") == "cta_url":
+                # A call-to-action URL button (Meta's Cloud API reference: "Interactive
+                # Call-to-Action URL Button Messages"): one button that opens an address.
+                parameters = action.get("parameters") or {}
+                if action.get("name") != "cta_url":
+                    problem("a call-to-action's action is not named cta_url")
+                if not 1 <= len(parameters.get("display_text", "")) <= 20:
+                    problem("a call-to-action label is not 1 to 20 characters")
+                if not str(parameters.get("url", "")).startswith(("http://", "https://")):
+                    problem("a call-to-action has no absolute address")
+                if not 1 <= len((interactive.get("body") or {}).get("text", "")) <= 1024:
+                    problem("a call-to-action body is not 1 to 1024 characters")
             else:
                 problem("unknown interactive type")
+            header = interactive.get("header")
+            if header is not None and not (
+                header.get("type") == "image"
+                and str((header.get("image") or {}).get("link", "")).startswith("http")
+            ):
+                problem("a header is an image with an absolute link")
         elif kind == "template":
             template = body.get("template") or {}
             if not re.fullmatch(r"[a-z0-9_]{1,512}", template.get("name", "")):

@@ -164,6 +164,22 @@ def test_quick_replies_and_postbacks_drive_the_bot(client, messenger, recorder, 
     assert button["buttons"][0]["url"].startswith("http")
 
 
+def test_a_product_cards_buttons_are_in_the_customers_language(
+    client, messenger, recorder, trail, owner
+):
+    # given: a customer whose conversation is in French
+    post_meta(client, messenger, messenger_message("bonjour"))
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(language="fr")
+    conversation.refresh_from_db()
+    # when: staff send the product's card
+    messaging.staff_message_send(conversation=conversation, author=owner, product_id=trail.pk)
+    # then: the card's buttons read "Voir" (View) and "Acheter" (Buy)
+    card = _bot_sends(recorder)[-1].json["message"]["attachment"]["payload"]
+    assert card["template_type"] == "generic"
+    assert [b["title"] for b in card["elements"][0]["buttons"]] == ["Voir", "Acheter"]
+
+
 def test_an_echo_of_a_plaza_message_is_ignored_and_one_from_the_page_inbox_is_kept(
     client, messenger, recorder
 ):

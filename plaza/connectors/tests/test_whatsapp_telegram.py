@@ -2,8 +2,10 @@
 bot's answers in each network's format and limits."""
 
 import pytest
+from django.utils import translation
 
-from plaza.catalog.tests.factories import make_product
+from plaza.catalog.services import product_image_add
+from plaza.catalog.tests.factories import image_upload, make_product
 from plaza.connectors.models import InboundEvent
 from plaza.connectors.tests.conftest import (
     BOT_ID,
@@ -58,6 +60,49 @@ def test_a_whatsapp_text_is_answered_with_reply_buttons_or_a_list(
     assert body["messaging_product"] == "whatsapp" and body["to"] == "16505551234"
     # four sizes to choose from: more than three buttons, so a list
     assert body["type"] == "interactive" and body["interactive"]["type"] == "list"
+
+
+def test_a_product_card_goes_to_whatsapp_as_its_photo_and_a_button_in_the_customers_language(
+    client, whatsapp, recorder, trail, owner
+):
+    # given: a customer whose conversation is in French, and a product with a photo
+    product_image_add(product=trail, upload=image_upload())
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("hi")]))
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(language="fr")
+    conversation.refresh_from_db()
+    # when: staff send the product's card from the inbox
+    messaging.staff_message_send(conversation=conversation, author=owner, product_id=trail.pk)
+    # then: one message with the photo above the title and price, and "Voir" (View) below,
+    # which opens the product's page
+    body = _wa_sends(recorder)[-1].json
+    interactive = body["interactive"]
+    assert body["type"] == "interactive" and interactive["type"] == "cta_url"
+    assert interactive["header"]["type"] == "image"
+    assert interactive["header"]["image"]["link"].startswith("http")
+    assert "Amihan Trail Pro" in interactive["body"]["text"]
+    parameters = interactive["action"]["parameters"]
+    assert parameters["display_text"] == "Voir"
+    assert parameters["url"].startswith("http") and trail.slug in parameters["url"]
+
+
+def test_quick_replies_under_a_product_card_carry_its_photo_and_a_list_is_translated(
+    client, whatsapp, recorder, trail
+):
+    from plaza.connectors import meta
+
+    card = {"id": trail.pk, "title": "Amihan Trail Pro", "price": "₱4,500.00", "url": "/p/"}
+    two = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+    buttons = meta.whatsapp_bodies(
+        to="1",
+        text="Shall I hold one?",
+        payload={"product": {**card, "image": "/m/a.png"}, "quick_replies": two},
+    )[0]["interactive"]
+    with translation.override("ja"):
+        many = [{"title": f"Size {n}", "payload": f"v:{n}"} for n in range(40, 45)]
+        listed = meta.whatsapp_bodies(to="1", text="Which size?", payload={"quick_replies": many})
+    assert buttons["type"] == "button" and buttons["header"]["image"]["link"].endswith("/m/a.png")
+    assert listed[0]["interactive"]["action"]["button"] == "選択"
 
 
 def test_a_button_reply_is_a_quick_reply_for_the_bot(client, whatsapp, recorder, trail):
@@ -125,8 +170,13 @@ def test_a_cart_order_is_held_and_answered_with_a_payment_link(client, whatsapp,
     }
     post_meta(client, whatsapp, whatsapp_delivery([order]))
     body = _wa_sends(recorder)[-1].json
-    assert body["type"] == "text" and "/chat/pay/" in body["text"]["body"]
-    assert "₱13,500.00" in body["text"]["body"]
+    # the payment link is a "Pay" button under the total, not an address in the text
+    interactive = body["interactive"]
+    assert body["type"] == "interactive" and interactive["type"] == "cta_url"
+    assert interactive["action"]["parameters"]["display_text"] == "Pay"
+    assert "/chat/pay/" in interactive["action"]["parameters"]["url"]
+    assert "₱13,500.00" in interactive["body"]["text"]
+    assert "/chat/pay/" not in interactive["body"]["text"]
     available = stock_available_for_variants(variant_ids=[v41.pk, v42.pk])
     assert (available[v41.pk], available[v42.pk]) == (4, 3)
 
@@ -216,6 +266,20 @@ def test_a_tapped_button_is_acknowledged_and_moves_the_flow(client, telegram_bot
     post_telegram(client, telegram_bot, callback)
     assert recorder.sent("/answerCallbackQuery")[-1].json == {"callback_query_id": "cbq-1"}
     assert "How many?" in recorder.sent("/sendMessage")[-1].json["text"]
+
+
+def test_a_telegram_payment_button_is_in_the_active_language():
+    from plaza.connectors import telegram
+
+    with translation.override("ja"):
+        body = telegram.message_body(
+            chat_id="4242",
+            text="合計 ₱4,500.00",
+            payload={"pay_url": "https://shop.test/chat/pay/t/"},
+        )
+    assert body["reply_markup"]["inline_keyboard"] == [
+        [{"text": "支払う", "url": "https://shop.test/chat/pay/t/"}]
+    ]
 
 
 def test_a_replayed_update_has_no_second_effect(client, telegram_bot, recorder):
