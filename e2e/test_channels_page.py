@@ -1,6 +1,7 @@
 """The channels page in a browser: Mara, who owns Kicks Manila, opens Channels from her back
 office on a laptop, connects her Telegram bot through the form, tests her Messenger Page and
-reads what Meta answered, and never sees a stored secret again.
+reads what Meta answered, lets Plaza point her bot at its webhook, and never sees a stored
+secret again.
 
 The networks' APIs are the local recorder of the connectors' tests (plaza/connectors/tests/
 recorder.py), so "Test connection" runs the real client code over HTTP."""
@@ -59,7 +60,7 @@ def kicks(transactional_db, add_product):
 
 
 def test_mara_connects_her_telegram_bot_and_tests_her_page_on_a_laptop(
-    chromium_browser, live_server, kicks, recorder, screenshot
+    chromium_browser, live_server, kicks, recorder, screenshot, settings
 ):
     mara, shop = kicks
     context, page = _desktop_page(chromium_browser, live_server, mara)
@@ -99,6 +100,18 @@ def test_mara_connects_her_telegram_bot_and_tests_her_page_on_a_laptop(
         assert PAGE_TOKEN not in html and BOT_TOKEN not in html
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "44-channels-desktop", full_page=True)
+
+        # She lets Plaza tell Telegram where to send her bot's updates (Telegram's API is the
+        # recorder from here on): its answer shows where a test's does.
+        settings.TELEGRAM_API_URL = recorder.url
+        telegram = page.locator("#telegram")
+        telegram.get_by_role("button", name="Set the webhook").click()
+        expect(
+            telegram.get_by_text("Telegram now sends the bot's updates to Plaza.")
+        ).to_be_visible()
+        (call,) = recorder.sent("/setWebhook")
+        bot = ChannelConnection.objects.get(channel="telegram")
+        assert call.json["url"] == f"https://plaza.example.com/webhooks/telegram/{bot.uid}/"
     finally:
         context.close()
     assert not errors, errors

@@ -187,6 +187,33 @@ def connection_test(*, connection: ChannelConnection) -> tuple[bool, str]:
     return ok, message
 
 
+def telegram_webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
+    """Point a Telegram bot's updates at its connection's webhook (``setWebhook``, with the
+    stored secret token and the updates Plaza reads), instead of staff running the command;
+    recorded and returned as a test is (ok, a sentence for staff)."""
+    from plaza.connectors.selectors import WEBHOOK_FIELDS, connection_webhook_url
+
+    if connection.channel != Channel.TELEGRAM:
+        raise ValidationError(_("Only a Telegram bot is set up from here."))
+    if not connection.is_active:
+        raise ValidationError(_("Connect it again first: while disconnected, updates are refused."))
+    creds = connection_credentials(connection)
+    try:
+        telegram.set_webhook(
+            token=creds.get("bot_token", ""),
+            url=connection_webhook_url(connection),
+            secret_token=creds.get("secret_token", ""),
+            allowed_updates=list(WEBHOOK_FIELDS[Channel.TELEGRAM]),
+        )
+        ok, message = True, _("Telegram now sends the bot's updates to Plaza.")
+    except DeliveryFailed as exc:
+        ok, message = False, exc.message
+    ChannelConnection.objects.filter(pk=connection.pk).update(
+        last_test_at=timezone.now(), last_test_ok=ok, last_test_message=message[:300]
+    )
+    return ok, message
+
+
 def comment_trigger_save(
     *, connection: ChannelConnection, keywords: str, product_id, post_id: str = ""
 ) -> CommentTrigger:

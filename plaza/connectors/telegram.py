@@ -229,3 +229,12 @@ def send_invoice(*, token: str, body: dict) -> str:
 
 def get_me(*, token: str) -> dict:
     return call(token, "getMe", {})
+
+
+def set_webhook(*, token: str, url: str, secret_token: str, allowed_updates: list[str]) -> dict:
+    """Point the bot's updates at ``url``, each carrying ``secret_token``."""
+    return call(
+        token,
+        "setWebhook",
+        {"url": url, "secret_token": secret_token, "allowed_updates": allowed_updates},
+    )

@@ -16,6 +16,7 @@ STAFF_URLS = [
     path(channels + "<str:network>/connect/", views_staff.channel_create, name="channel-create"),
     path(connection, views_staff.channel_edit, name="channel-edit"),
     path(connection + "test/", views_staff.channel_test, name="channel-test"),
+    path(connection + "webhook/", views_staff.channel_webhook_set, name="channel-webhook"),
     path(connection + "disconnect/", views_staff.channel_disconnect, name="channel-disconnect"),
     path(connection + "triggers/", views_staff.trigger_create, name="channel-trigger-create"),
     path(

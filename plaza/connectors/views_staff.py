@@ -209,6 +209,28 @@ def channel_test(request, membership, connection_id: int):
 
 @shop_staff_view(roles=CAN_MANAGE_CHANNELS)
 @require_POST
+def channel_webhook_set(request, membership, connection_id: int):
+    """Point a Telegram bot's updates at Plaza (setWebhook) and show what Telegram answered."""
+    connection = selectors.access_shop_connection(shop=membership.shop, connection_id=connection_id)
+    try:
+        ok, answer = services.telegram_webhook_set(connection=connection)
+    except DomainError as exc:
+        ok, answer = None, exc.message
+    if is_htmx(request) and ok is not None:
+        connection.refresh_from_db(fields=["last_test_at", "last_test_ok", "last_test_message"])
+        return render(request, "connectors/channels_test_result.html", {"connection": connection})
+    if ok:
+        messages.success(request, answer)
+    else:
+        messages.error(request, answer)
+    response = redirect(_channels_url(membership, f"connection-{connection.pk}"))
+    if is_htmx(request):
+        response["HX-Redirect"] = response["Location"]
+    return response
+
+
+@shop_staff_view(roles=CAN_MANAGE_CHANNELS)
+@require_POST
 def channel_disconnect(request, membership, connection_id: int):
     """Stop taking the network's events and sending to it; the credentials stay, so connecting
     again needs no secret typed again."""

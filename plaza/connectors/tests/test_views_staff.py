@@ -282,6 +282,66 @@ def test_only_a_secret_a_connection_may_go_without_can_be_removed(shop):
     assert services.connection_credentials(connection)["bot_token"] == BOT_TOKEN
 
 
+def test_plaza_points_a_telegram_bot_at_its_webhook_with_the_saved_secret(
+    owner_client, shop, recorder
+):
+    # given: a connected bot
+    connection = connect(shop, Channel.TELEGRAM)
+    page = owner_client.get(url("channels", shop)).content.decode()
+    assert url("channel-webhook", shop, connection_id=connection.pk) in page
+    # when: the owner presses "Set the webhook"
+    response = owner_client.post(
+        url("channel-webhook", shop, connection_id=connection.pk), HTTP_HX_REQUEST="true"
+    )
+    # then: Telegram got setWebhook with the connection's address, the saved secret token and
+    # the updates Plaza reads; its answer shows where a test's does
+    assert response.status_code == 200
+    assert "Telegram now sends the bot&#x27;s updates to Plaza." in response.content.decode()
+    (call,) = recorder.sent("/setWebhook")
+    assert call.path == f"/bot{BOT_TOKEN}/setWebhook"
+    assert call.json == {
+        "url": settings.SITE_URL + reverse("connectors:telegram-webhook", args=[connection.uid]),
+        "secret_token": SECRET_TOKEN,
+        "allowed_updates": ["message", "callback_query", "pre_checkout_query"],
+    }
+    connection.refresh_from_db()
+    assert connection.last_test_ok is True
+
+
+def test_telegrams_refusal_to_set_the_webhook_is_shown(owner_client, shop, recorder):
+    connection = connect(shop, Channel.TELEGRAM)
+    recorder.script(
+        "/setWebhook",
+        status=400,
+        body={
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+        },
+    )
+    response = owner_client.post(url("channel-webhook", shop, connection_id=connection.pk))
+    assert response.status_code == 302
+    page = owner_client.get(url("channels", shop)).content.decode()
+    assert "An HTTPS URL must be provided" in page
+    connection.refresh_from_db()
+    assert connection.last_test_ok is False
+
+
+def test_only_an_active_telegram_connection_sets_a_webhook(owner_client, shop, recorder):
+    messenger = connect(shop, Channel.MESSENGER)
+    bot = connect(shop, Channel.TELEGRAM)
+    services.connection_disconnect(connection=bot)
+    refused = [
+        owner_client.post(url("channel-webhook", shop, connection_id=c.pk))
+        for c in (messenger, bot)
+    ]
+    assert [r.status_code for r in refused] == [302, 302]
+    assert recorder.sent("/setWebhook") == []
+    page = owner_client.get(url("channels", shop)).content.decode()
+    assert "Only a Telegram bot is set up from here." in page
+    assert "Connect it again first" in page
+
+
 def test_the_bot_id_is_read_from_the_token_when_left_empty(owner_client, shop):
     response = owner_client.post(
         url("channel-create", shop, network="telegram"),
