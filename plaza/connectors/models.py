@@ -160,6 +160,23 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ConversationRoute(models.Model):
+    """The account a conversation's replies leave through: the one the customer last wrote to.
+    A shop may connect several Pages, numbers or bots of one network, and a Page-scoped id, a
+    chat with a bot, is only reachable through the account it came from."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="route"
+    )
+    connection = models.ForeignKey(
+        ChannelConnection, on_delete=models.CASCADE, related_name="routes"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.conversation_id} via {self.connection_id}"
+
+
 class OutboundDelivery(models.Model):
     """A message on its way to a network: tried at once, then again with backoff
     (``next_attempt_at``) until it is sent or MAX_ATTEMPTS tries failed. The sweep

@@ -34,6 +34,7 @@ from plaza.connectors.inbound import Incoming
 from plaza.connectors.models import (
     ChannelConnection,
     CommentTrigger,
+    ConversationRoute,
     DeliveryStatus,
     InboundEvent,
     OutboundDelivery,
@@ -328,13 +329,39 @@ def inbound_process(*, event_id: int) -> None:
 
 
 def _conversation(connection: ChannelConnection, incoming: Incoming) -> Conversation:
-    return conversation_open(
+    conversation = conversation_open(
         shop=connection.shop,
         channel=connection.channel,
         external_id=incoming.sender_id,
         name=incoming.sender_name,
         language=incoming.language,
     )
+    _route(conversation, connection)
+    return conversation
+
+
+def _route(conversation: Conversation, connection: ChannelConnection) -> None:
+    """Replies to ``conversation`` leave through ``connection`` from now on (the account the
+    customer wrote to last)."""
+    ConversationRoute.objects.update_or_create(
+        conversation=conversation, defaults={"connection": connection}
+    )
+
+
+def _reply_connection(shop_id: int, conversation: Conversation) -> ChannelConnection | None:
+    """The connected account a reply to ``conversation`` leaves through: the one the customer
+    wrote to (None when it was disconnected: another account cannot reach them); for a
+    conversation from before accounts were remembered, the network's first one."""
+    route = (
+        ConversationRoute.objects.filter(conversation=conversation)
+        .select_related("connection")
+        .first()
+    )
+    if route is not None:
+        return route.connection if route.connection.is_active else None
+    return ChannelConnection.objects.filter(
+        shop_id=shop_id, channel=conversation.channel, is_active=True
+    ).first()
 
 
 def _variant_for_retailer_id(shop: Shop, retailer_id: str) -> Variant | None:
@@ -608,9 +635,7 @@ def on_message_created(
     )
     if message is None or message.conversation.channel == Channel.WEB:
         return
-    connection = ChannelConnection.objects.filter(
-        shop_id=shop_id, channel=message.conversation.channel, is_active=True
-    ).first()
+    connection = _reply_connection(shop_id, message.conversation)
     if connection is None:
         message_failed(message=message, error=_("This channel is not connected any more."))
         return
@@ -789,6 +814,7 @@ def private_replies_send(*, connection_id: int | None = None, now: datetime | No
                 conversation = conversation_open(
                     shop=connection.shop, channel=connection.channel, external_id=reply.commenter_id
                 )
+                _route(conversation, connection)
                 message = product_offer_send(
                     conversation=conversation, product=reply.product, comment_id=reply.comment_id
                 )

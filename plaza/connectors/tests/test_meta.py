@@ -21,6 +21,7 @@ from plaza.connectors.models import (
     PrivateReplyStatus,
 )
 from plaza.connectors.tests.conftest import (
+    APP_SECRET,
     IG_ID,
     PAGE_ID,
     VERIFY_TOKEN,
@@ -29,7 +30,7 @@ from plaza.connectors.tests.conftest import (
 )
 from plaza.core.testing import requires_postgres, run_together
 from plaza.messaging import services as messaging
-from plaza.messaging.models import Conversation, Message, SenderKind
+from plaza.messaging.models import Channel, Conversation, Message, SenderKind
 from plaza.messaging.models import DeliveryStatus as MessageStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -178,6 +179,63 @@ def test_a_product_cards_buttons_are_in_the_customers_language(
     card = _bot_sends(recorder)[-1].json["message"]["attachment"]["payload"]
     assert card["template_type"] == "generic"
     assert [b["title"] for b in card["elements"][0]["buttons"]] == ["Voir", "Acheter"]
+
+
+def test_replies_leave_through_the_page_the_customer_wrote_to(client, messenger, recorder, owner):
+    # given: the shop's second Page, with a token of its own
+    second = services.connection_save(
+        shop=messenger.shop,
+        channel=Channel.MESSENGER,
+        account_id="998877665544",
+        credentials={
+            "access_token": "EAAsecondpagetoken",
+            "app_secret": APP_SECRET,
+            "verify_token": VERIFY_TOKEN,
+        },
+    )
+    # when: one customer writes to each Page, and staff answer the second one
+    post_meta(
+        client, second, messenger_message("hi", mid="m_b", sender="psid-b", page="998877665544")
+    )
+    post_meta(client, messenger, messenger_message("hi", mid="m_a", sender="psid-a"))
+    on_second = Conversation.objects.get(external_id="psid-b")
+    messaging.staff_message_send(conversation=on_second, author=owner, text="Hello from B")
+    # then: every reply to the second Page's customer left through the second Page, with its token
+    to_b = [c for c in recorder.sent("/messages") if c.json["recipient"].get("id") == "psid-b"]
+    to_a = [c for c in recorder.sent("/messages") if c.json["recipient"].get("id") == "psid-a"]
+    assert to_b and all(c.path.endswith("/998877665544/messages") for c in to_b)
+    assert all(c.headers["authorization"] == "Bearer EAAsecondpagetoken" for c in to_b)
+    assert to_a and all(c.path.endswith(f"/{PAGE_ID}/messages") for c in to_a)
+    assert "Hello from B" in [c.json["message"].get("text") for c in to_b]
+
+
+def test_a_reply_through_a_disconnected_page_fails_with_the_reason(
+    client, messenger, recorder, owner
+):
+    second = services.connection_save(
+        shop=messenger.shop,
+        channel=Channel.MESSENGER,
+        account_id="998877665544",
+        credentials={
+            "access_token": "EAAb",
+            "app_secret": APP_SECRET,
+            "verify_token": VERIFY_TOKEN,
+        },
+    )
+    post_meta(
+        client, second, messenger_message("hi", mid="m_b", sender="psid-b", page="998877665544")
+    )
+    services.connection_disconnect(connection=second)
+    sent_before = len(recorder.sent("/messages"))
+    conversation = Conversation.objects.get(external_id="psid-b")
+    message = messaging.staff_message_send(
+        conversation=conversation, author=owner, text="Still there?"
+    )
+    message.refresh_from_db()
+    # the first Page cannot reach a customer of the second: nothing is sent, staff see why
+    assert len(recorder.sent("/messages")) == sent_before
+    assert message.status == MessageStatus.FAILED
+    assert "not connected any more" in message.error
 
 
 def test_an_echo_of_a_plaza_message_is_ignored_and_one_from_the_page_inbox_is_kept(
