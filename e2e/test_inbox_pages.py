@@ -274,3 +274,52 @@ def test_a_customer_message_appears_in_the_open_conversation_and_the_list_withou
     expect(thread.locator(".inbox-msg-customer", has_text="take two")).to_have_count(1)
     row = page.locator(".inbox-row", has_text="Ana Reyes")
     expect(row.locator(".inbox-row-preview")).to_have_text("Perfect, I'll take two!", timeout=5_000)
+
+
+def test_after_the_window_closes_mara_sends_an_approved_template_with_its_values_on_her_phone(
+    page, login_as, mara, inbox, settings, screenshot
+):
+    """On WhatsApp, two days after the customer's last message, a free reply is refused; the
+    approved template goes out, its values one per line, and shows in the conversation."""
+    from plaza.connectors.services import connection_save
+    from plaza.connectors.tests.recorder import NetworkRecorder
+
+    network = NetworkRecorder().start()
+    settings.META_GRAPH_URL = network.url
+    try:
+        shop, _first = inbox
+        connection_save(
+            shop=shop,
+            channel="whatsapp",
+            account_id="106540352242922",
+            credentials={"access_token": "EAAt", "app_secret": "s" * 16, "verify_token": "v" * 16},
+        )
+        customer = services.conversation_open(
+            shop=shop, channel="whatsapp", external_id="639171234567", name="Liza Cruz"
+        )
+        services.message_receive(conversation=customer, text="Is my order on its way?")
+        Conversation.objects.filter(pk=customer.pk).update(
+            last_customer_message_at=timezone.now() - timedelta(days=2)
+        )
+        login_as(mara)
+        page.goto(f"/backoffice/{shop.slug}/inbox/{customer.pk}/")
+        expect(page.get_by_role("heading", name="Liza Cruz")).to_be_visible()
+        expect(page.get_by_text("WhatsApp accepts only an approved template now")).to_be_visible()
+
+        page.get_by_label("Approved template").fill("order_shipped")
+        page.get_by_label("Language code").fill("en_US")
+        page.get_by_label("Values, one per line").fill("Liza\n7KQ2-M9XA")
+        page.locator(".inbox-template").scroll_into_view_if_needed()
+        screenshot(page, "45-inbox-template-phone")
+        page.get_by_role("button", name="Send template").click()
+        expect(page.locator(".inbox-msg-staff").last).to_contain_text(
+            "Template order_shipped (en_US): Liza · 7KQ2-M9XA"
+        )
+        sent = [r.json for r in network.sent("/messages") if r.json.get("type") == "template"]
+        assert sent[-1]["template"]["components"][0]["parameters"] == [
+            {"type": "text", "text": "Liza"},
+            {"type": "text", "text": "7KQ2-M9XA"},
+        ]
+    finally:
+        network.stop()
+    assert not network.problems, network.problems

@@ -399,16 +399,17 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
     base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
     template = payload.get("template")
     if isinstance(template, dict):
-        return [
-            {
-                **base,
-                "type": "template",
-                "template": {
-                    "name": str(template.get("name") or ""),
-                    "language": {"code": str(template.get("language") or "en")},
-                },
-            }
-        ]
+        sent: dict = {
+            "name": str(template.get("name") or ""),
+            "language": {"code": str(template.get("language") or "en")},
+        }
+        values = [str(v) for v in template.get("values") or []]
+        if values:
+            # The body's variables, {{1}}, {{2}} ... in order.
+            sent["components"] = [
+                {"type": "body", "parameters": [{"type": "text", "text": v} for v in values]}
+            ]
+        return [{**base, "type": "template", "template": sent}]
     card = payload.get("product") if isinstance(payload.get("product"), dict) else None
     pay_url = str(payload.get("pay_url") or "")
     quick = payload.get("quick_replies") or []

@@ -4,7 +4,12 @@ whose errors the views put next to the field they name (``form_add_domain_error`
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from plaza.messaging.models import MESSAGE_MAX_LENGTH, Channel
+from plaza.messaging.models import (
+    MESSAGE_MAX_LENGTH,
+    TEMPLATE_VALUE_MAX_LENGTH,
+    TEMPLATE_VALUES_MAX,
+    Channel,
+)
 
 WEEKDAYS = (
     (0, _("Monday")),
@@ -60,6 +65,16 @@ class ReplyForm(forms.Form):
 class TemplateForm(forms.Form):
     name = forms.CharField(label=_("Approved template"), max_length=512)
     language = forms.CharField(label=_("Language code"), max_length=8, initial="en")
+    values = forms.CharField(
+        label=_("Values, one per line"),
+        required=False,
+        max_length=TEMPLATE_VALUES_MAX * (TEMPLATE_VALUE_MAX_LENGTH + 1),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("In order: the first line fills {{1}}, the second {{2}}."),
+    )
+
+    def values_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("values", "").splitlines()]
 
 
 class AssignForm(forms.Form):

@@ -15,6 +15,9 @@ from plaza.accounts.models import Shop
 from plaza.core.models import TimeStampedModel
 
 MESSAGE_MAX_LENGTH = 4000
+# An approved WhatsApp template's variable values: how many, and how long each.
+TEMPLATE_VALUES_MAX = 20
+TEMPLATE_VALUE_MAX_LENGTH = 1024
 
 
 class Channel(models.TextChoices):

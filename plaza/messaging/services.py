@@ -17,7 +17,7 @@ Time-keeping, for the SLA (see ``selectors.conversation_sla``):
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.files.base import ContentFile
@@ -42,6 +42,8 @@ from plaza.core.text import plain_text
 from plaza.messaging.exceptions import TooManyMessages, WindowClosed
 from plaza.messaging.models import (
     MESSAGE_MAX_LENGTH,
+    TEMPLATE_VALUE_MAX_LENGTH,
+    TEMPLATE_VALUES_MAX,
     AgentAvailability,
     CannedReply,
     Channel,
@@ -669,11 +671,17 @@ _TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 
 def staff_template_send(
-    *, conversation: Conversation, author: User, name: str, language: str = "en"
+    *,
+    conversation: Conversation,
+    author: User,
+    name: str,
+    language: str = "en",
+    values: Sequence[str] = (),
 ) -> Message:
     """Send a template the shop had approved at WhatsApp (by its name and language code, e.g.
-    ``order_update``, ``en_US``): the only message WhatsApp lets through more than 24 hours
-    after the customer's last one."""
+    ``order_update``, ``en_US``), its body's variables filled with ``values`` in order
+    ({{1}}, {{2}} ...): the only message WhatsApp lets through more than 24 hours after the
+    customer's last one."""
     if not _is_staff(conversation.shop_id, author):
         raise NotFound(_("This conversation does not exist."))
     if conversation.channel != Channel.WHATSAPP:
@@ -690,13 +698,47 @@ def staff_template_send(
             _("Write the template's language code as WhatsApp does, for example en or en_US."),
             field="language",
         )
+    values = _template_values(values)
+    text = _("Template %(name)s (%(language)s)") % {"name": name, "language": language}
+    if values:
+        text = (text + ": " + " · ".join(values))[:MESSAGE_MAX_LENGTH]
     return _outgoing(
         conversation=conversation,
         sender_kind=SenderKind.STAFF,
         author=author,
-        text=_("Template %(name)s (%(language)s)") % {"name": name, "language": language},
-        payload={"template": {"name": name, "language": language}},
+        text=text,
+        payload={"template": {"name": name, "language": language, "values": values}},
     )
+
+
+def _template_values(values: Sequence[str]) -> list[str]:
+    """A template's variable values as WhatsApp takes them: each one line of text without tabs
+    or runs of more than four spaces, at most TEMPLATE_VALUE_MAX_LENGTH characters; trailing
+    empty lines dropped, an empty one in between refused (it would shift the others)."""
+    cleaned = [str(value).strip() for value in values]
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    if len(cleaned) > TEMPLATE_VALUES_MAX:
+        raise ValidationError(
+            _("A template takes at most %(n)s values.") % {"n": TEMPLATE_VALUES_MAX},
+            field="values",
+        )
+    for value in cleaned:
+        if not value:
+            raise ValidationError(
+                _("Each value fills one variable in order: leave no empty line between them."),
+                field="values",
+            )
+        if len(value) > TEMPLATE_VALUE_MAX_LENGTH or "\t" in value or "     " in value:
+            raise ValidationError(
+                _(
+                    "A value is one line of at most %(n)s characters, without tabs or runs of "
+                    "more than four spaces."
+                )
+                % {"n": TEMPLATE_VALUE_MAX_LENGTH},
+                field="values",
+            )
+    return cleaned
 
 
 @transaction.atomic

@@ -348,6 +348,7 @@ def inbox_template(request, membership, conversation_id: int):
                 author=request.user,
                 name=form.cleaned_data["name"],
                 language=form.cleaned_data["language"],
+                values=form.values_list(),
             )
         except DomainError as exc:
             form_add_domain_error(form, exc, fields={"template": "name"})

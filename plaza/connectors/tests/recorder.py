@@ -258,5 +258,14 @@ class NetworkRecorder:
                 problem("a template needs its approved name")
             if not (template.get("language") or {}).get("code"):
                 problem("a template needs a language code")
+            for component in template.get("components") or []:
+                if component.get("type") not in ("header", "body", "button"):
+                    problem("a template component is a header, a body or a button")
+                for parameter in component.get("parameters") or []:
+                    text = parameter.get("text", "")
+                    if parameter.get("type") == "text" and (
+                        not text or "\n" in text or "\t" in text or "     " in text
+                    ):
+                        problem("a text parameter is one line, no tabs, no five spaces")
         else:
             problem(f"unexpected type {kind!r}")

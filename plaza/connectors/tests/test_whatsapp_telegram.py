@@ -436,6 +436,48 @@ def test_after_24_hours_staff_send_an_approved_template_on_whatsapp(
     assert body["template"] == {"name": "order_update", "language": {"code": "en_US"}}
 
 
+def test_a_template_goes_with_its_values_in_order(client, whatsapp, recorder, owner):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    # given: the window closed two days ago
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("hi")]))
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_customer_message_at=timezone.now() - timedelta(days=2)
+    )
+    client.force_login(owner)
+    url = reverse(
+        "messaging:inbox-template",
+        kwargs={"shop_slug": conversation.shop.slug, "conversation_id": conversation.pk},
+    )
+    template = {"name": "order_shipped", "language": "en_US"}
+    # when: values with a gap between them, then the values one per line
+    gap = client.post(url, {**template, "values": "Sheena\n\n7KQ2-M9XA"})
+    sent = client.post(url, {**template, "values": "Sheena\r\n7KQ2-M9XA\r\n"})
+    # then: the gap is refused with the reason; the values fill {{1}} and {{2}}
+    assert gap.status_code == 422 and "leave no empty line" in gap.content.decode()
+    assert sent.status_code == 302
+    body = _wa_sends(recorder)[-1].json
+    assert body["template"] == {
+        "name": "order_shipped",
+        "language": {"code": "en_US"},
+        "components": [
+            {
+                "type": "body",
+                "parameters": [
+                    {"type": "text", "text": "Sheena"},
+                    {"type": "text", "text": "7KQ2-M9XA"},
+                ],
+            }
+        ],
+    }
+    shown = Message.objects.filter(conversation=conversation).order_by("pk").last().text
+    assert shown == "Template order_shipped (en_US): Sheena · 7KQ2-M9XA"
+
+
 def test_a_list_reply_is_a_quick_reply_for_the_bot(client, whatsapp, recorder, trail):
     # given: four sizes, so the bot sent a list
     post_meta(client, whatsapp, whatsapp_delivery([_wa_text("I want the trail pro")]))

@@ -491,3 +491,33 @@ def test_two_conversations_arriving_at_once_go_to_two_agents(shop, owner):
     assignees = {c.assignee_id for c in Conversation.objects.filter(shop=shop)}
     assert assignees == {ana.pk, ben.pk}
     assert Message.objects.filter(conversation__shop=shop).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ([f"v{n}" for n in range(21)], "at most 20 values"),
+        (["Ana", "", "7KQ2"], "leave no empty line"),
+        (["x" * 1025], "at most 1024 characters"),
+        (["Ana\tReyes"], "without tabs"),
+        (["Ana     Reyes"], "runs of more than four spaces"),
+    ],
+)
+def test_a_templates_values_are_refused_with_the_reason_and_nothing_is_sent(
+    shop, owner, values, reason
+):
+    conversation = services.conversation_open(shop=shop, channel="whatsapp", external_id="639171")
+    with pytest.raises(ValidationError, match=reason) as refused:
+        services.staff_template_send(
+            conversation=conversation, author=owner, name="order_shipped", values=values
+        )
+    assert refused.value.field == "values"
+    assert not conversation.messages.exists()
+
+
+def test_a_templates_trailing_empty_values_are_dropped(shop, owner):
+    conversation = services.conversation_open(shop=shop, channel="whatsapp", external_id="639171")
+    message = services.staff_template_send(
+        conversation=conversation, author=owner, name="order_shipped", values=["Ana", " ", ""]
+    )
+    assert message.payload["template"]["values"] == ["Ana"]
