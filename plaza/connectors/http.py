@@ -1,4 +1,5 @@
-"""JSON over HTTPS to the networks' APIs, with the standard library (as the Stripe adapter).
+"""JSON over HTTPS to the networks' APIs, and the files they keep (customers' photos), with the
+standard library (as the Stripe adapter).
 
 A 2xx answer returns its JSON. Anything else raises DeliveryFailed: retryable for timeouts,
 connection errors, 429 and 5xx (the network may answer later), final for other 4xx (the
@@ -46,12 +47,37 @@ def get_json(url: str, *, headers: dict[str, str] | None = None) -> dict:
     return _open(request)
 
 
+def get_file(
+    url: str, *, max_bytes: int, headers: dict[str, str] | None = None
+) -> tuple[bytes, str]:
+    """A file a network keeps (a customer's photo): its bytes and content type. DeliveryFailed
+    when it cannot be had, or is larger than ``max_bytes`` (not retryable: it will not shrink)."""
+    request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310
+    raw, content_type = _fetch(request, max_bytes=max_bytes)
+    if len(raw) > max_bytes:
+        raise DeliveryFailed(
+            _("The file is larger than %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)},
+            retryable=False,
+        )
+    return raw, content_type
+
+
 def _open(request: urllib.request.Request) -> dict:
+    raw, _content_type = _fetch(request)
+    try:
+        return json.loads(raw or b"{}")
+    except ValueError:
+        raise DeliveryFailed(_("The network's answer was not JSON."), retryable=True) from None
+
+
+def _fetch(request: urllib.request.Request, *, max_bytes: int | None = None) -> tuple[bytes, str]:
+    """The answer's body (at most ``max_bytes`` + 1 bytes read) and its content type."""
     if request.type not in ("http", "https"):
         raise DeliveryFailed(_("A network's address must be http or https."), retryable=False)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
-            raw = answer.read()
+            raw = answer.read() if max_bytes is None else answer.read(max_bytes + 1)
+            content_type = answer.headers.get_content_type()
     except urllib.error.HTTPError as exc:
         body = exc.read()
         retryable = exc.code >= 500 or exc.code in RETRYABLE
@@ -66,7 +92,4 @@ def _open(request: urllib.request.Request) -> dict:
             _("The network did not answer (%(reason)s).") % {"reason": getattr(exc, "reason", exc)},
             retryable=True,
         ) from None
-    try:
-        return json.loads(raw or b"{}")
-    except ValueError:
-        raise DeliveryFailed(_("The network's answer was not JSON."), retryable=True) from None
+    return raw, content_type

@@ -17,7 +17,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from plaza.connectors.http import get_json, post_json
+from plaza.connectors.exceptions import DeliveryFailed
+from plaza.connectors.http import get_file, get_json, post_json
 from plaza.connectors.inbound import Incoming
 
 # Limits of the send APIs (channels spec, sections 3 and 4).
@@ -390,6 +391,17 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
         if "comment_id" in recipient:
             break  # a private reply is one message
     return bodies
+
+
+def whatsapp_media(*, token: str, media_id: str, max_bytes: int) -> tuple[bytes, str]:
+    """A WhatsApp media's bytes and type (a customer's photo): its short-lived address from the
+    Graph API, then the file, both asked with the token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    info = get_json(f"{graph_base()}/{quote(media_id, safe='')}", headers=headers)
+    url = str(info.get("url") or "")
+    if not url:
+        raise DeliveryFailed(_("WhatsApp gave no address for the photo."), retryable=False)
+    return get_file(url, headers=headers, max_bytes=max_bytes)
 
 
 def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from plaza.accounts.models import Shop
 from plaza.catalog.models import Product, ProductStatus, Variant
 from plaza.connectors import meta, telegram
 from plaza.connectors.exceptions import DeliveryFailed
+from plaza.connectors.http import get_file
 from plaza.connectors.inbound import Incoming
 from plaza.connectors.models import (
     ChannelConnection,
@@ -376,26 +378,68 @@ def _on_message(connection: ChannelConnection, incoming: Incoming) -> None:
     if not incoming.sender_id:
         return
     conversation = _conversation(connection, incoming)
+    external_id = incoming.event_id[:200]
     payload: dict = {}
     if incoming.quick_reply:
         payload["quick_reply"] = incoming.quick_reply[:100]
     referred = incoming.data.get("referred_product")
     if referred and (variant := _variant_for_retailer_id(connection.shop, referred)):
         payload["context_product"] = variant.product_id
+    seen = Message.objects.filter(conversation=conversation, external_id=external_id).exists()
+    photo = None if seen else _customer_photo(connection, incoming)
+    # A Messenger photo kept by its address when it could not be fetched (Meta's addresses of
+    # customers' photos expire, so a fetched copy is kept rather than the address).
+    photo_url = "" if photo is not None else (incoming.image_urls or [""])[0]
     text = incoming.text
     if not text.strip() and incoming.quick_reply:
         text = incoming.quick_reply
-    if not text.strip() and not incoming.image_urls:
+    if not text.strip() and photo is None and not photo_url:
         text = "…"  # a sticker, a location: kept as a placeholder so staff see something came
-    message, created = message_receive(
-        conversation=conversation,
-        text=text[:4000],
-        payload=payload,
-        external_id=incoming.event_id[:200],
-        attachment_url=incoming.image_urls[0] if incoming.image_urls else "",
-    )
+    fields = {
+        "conversation": conversation,
+        "text": text[:4000],
+        "payload": payload,
+        "external_id": external_id,
+        "attachment_url": photo_url,
+    }
+    try:
+        message, created = message_receive(**fields, attachment=photo)
+    except ValidationError:
+        if photo is None:
+            raise
+        # Not a photo Plaza takes (another format, a broken file): the message without it.
+        logger.info("connectors: event %s: the photo was refused", incoming.event_id)
+        fields["text"] = fields["text"] or "…"
+        message, created = message_receive(**fields)
     if created:
         bot_answer(conversation=message.conversation, message=message)
+
+
+def _customer_photo(connection: ChannelConnection, incoming: Incoming) -> UploadedFile | None:
+    """The photo a customer sent, fetched from the network (None when there is none, or it
+    cannot be had now: the message is then kept with its caption)."""
+    from plaza.social.media import max_image_bytes
+
+    token_name = "bot_token" if connection.channel == Channel.TELEGRAM else "access_token"
+    token = connection_credentials(connection).get(token_name, "")
+    limit = max_image_bytes()
+    try:
+        if media_id := incoming.data.get("media_id"):
+            content, content_type = meta.whatsapp_media(
+                token=token, media_id=str(media_id), max_bytes=limit
+            )
+        elif file_id := incoming.data.get("photo_file_id"):
+            content, content_type = telegram.file_download(
+                token=token, file_id=str(file_id), max_bytes=limit
+            )
+        elif incoming.image_urls:
+            content, content_type = get_file(incoming.image_urls[0], max_bytes=limit)
+        else:
+            return None
+    except DeliveryFailed as exc:
+        logger.info("connectors: event %s: no photo (%s)", incoming.event_id, exc.message)
+        return None
+    return SimpleUploadedFile("photo", content, content_type=content_type)
 
 
 def _on_echo(connection: ChannelConnection, incoming: Incoming) -> None:

@@ -14,7 +14,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from plaza.connectors.http import post_json
+from plaza.connectors.exceptions import DeliveryFailed
+from plaza.connectors.http import get_file, post_json
 from plaza.connectors.inbound import Incoming
 
 TEXT_MAX = 4096
@@ -32,6 +33,16 @@ def api_url(token: str, method: str) -> str:
 
 def call(token: str, method: str, body: dict) -> dict:
     return post_json(api_url(token, method), body)
+
+
+def file_download(*, token: str, file_id: str, max_bytes: int) -> tuple[bytes, str]:
+    """A file the bot received (a customer's photo): ``getFile`` for its path, then the file."""
+    result = call(token, "getFile", {"file_id": file_id}).get("result") or {}
+    path = str(result.get("file_path") or "")
+    if not path:
+        raise DeliveryFailed(_("Telegram gave no address for the photo."), retryable=False)
+    base = getattr(settings, "TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+    return get_file(f"{base}/file/bot{quote(token, safe=':')}/{quote(path)}", max_bytes=max_bytes)
 
 
 def secret_is_valid(*, expected: str, header: str | None) -> bool:
@@ -101,7 +112,11 @@ def parse_update(update: dict, *, bot_id: str) -> list[Incoming]:
                 text=str(text),
                 timestamp=float(message.get("date") or 0),
                 language=_language(code),
-                data={"photo": bool(message.get("photo"))},
+                data={
+                    "photo": bool(message.get("photo")),
+                    # The largest size Telegram made of the photo (they come smallest first).
+                    "photo_file_id": str(((message.get("photo") or [{}])[-1]).get("file_id") or ""),
+                },
             )
         ]
     callback = update.get("callback_query")

@@ -6,7 +6,8 @@ the published format and limits (channels spec, sections 3, 4 and 6) — a beare
 quick replies (13 at most, titles of 20), buttons (3), list rows (10), call-to-action buttons
 (labels of 20, an absolute address), image headers, text lengths, Telegram's
 callback data (64 bytes) — and answers with the documented response shapes. ``script()``
-queues another answer (an error, a slow answer) for the next matching request.
+queues another answer (an error, a slow answer) for the next matching request; ``keep_file()``
+serves a file (a customer's photo) as the networks' media addresses do.
 """
 
 import json
@@ -36,6 +37,7 @@ class NetworkRecorder:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._scripts: list[tuple[str, int, dict, float]] = []
+        self._files: dict[str, tuple[bytes, str, str]] = {}
         self._counter = 0
         self.http = LoopbackServer(self._handle)
 
@@ -53,6 +55,13 @@ class NetworkRecorder:
     def script(self, path_part: str, *, status: int, body: dict, delay: float = 0.0) -> None:
         """Answer the next request whose path contains ``path_part`` like this."""
         self._scripts.append((path_part, status, body, delay))
+
+    def keep_file(self, path: str, content: bytes, content_type: str, *, bearer: str = "") -> str:
+        """Serve ``content`` at ``path`` (a customer's photo the network keeps); with ``bearer``,
+        only to a request carrying that token. Returns the file's address."""
+        with self._lock:
+            self._files[path] = (content, content_type, bearer)
+        return f"{self.url}{path}"
 
     def sent(self, path_part: str = "") -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST" and path_part in r.path]
@@ -74,7 +83,9 @@ class NetworkRecorder:
         )
         with self._lock:
             self.requests.append(request)
-            self._check(request)
+            kept = self._files.get(request.path) if request.method == "GET" else None
+            if kept is None:
+                self._check(request)
             script = next((s for s in self._scripts if s[0] in request.path), None)
             if script is not None:
                 self._scripts.remove(script)
@@ -83,6 +94,17 @@ class NetworkRecorder:
         if script is not None:
             time.sleep(script[3])
             self._send(handler, script[1], script[2])
+            return
+        if kept is not None:
+            content, content_type, bearer = kept
+            if bearer and request.headers.get("authorization") != f"Bearer {bearer}":
+                self._send(handler, 401, {"error": {"message": "no access to this file"}})
+                return
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(content)))
+            handler.end_headers()
+            handler.wfile.write(content)
             return
         self._send(handler, 200, self._answer(request, n))
 

@@ -469,3 +469,25 @@ def test_processed_events_are_pruned_after_30_days(client, messenger, recorder):
     assert deleted == 1
     assert sorted(InboundEvent.objects.values_list("event_id", flat=True)) == ["m_new", "m_stuck"]
     assert Message.objects.filter(external_id="m_old").exists()
+
+
+def test_a_messenger_photo_is_kept_as_a_copy_or_by_its_address_when_it_cannot_be_fetched(
+    client, messenger, recorder
+):
+    from plaza.catalog.tests.factories import image_upload
+
+    address = recorder.keep_file("/cdn/photo.png", image_upload().read(), "image/png")
+    # an address that no longer lets anyone in (Meta's signed addresses expire)
+    gone = recorder.keep_file("/cdn/expired.png", b"", "image/png", bearer="expired")
+    for mid, url in (("m_photo", address), ("m_gone", gone)):
+        delivery = messenger_message("", mid=mid)
+        message = delivery["entry"][0]["messaging"][0]["message"]
+        del message["text"]
+        message["attachments"] = [{"type": "image", "payload": {"url": url}}]
+        post_meta(client, messenger, delivery)
+    copied, linked = (
+        Message.objects.get(external_id="m_photo"),
+        Message.objects.get(external_id="m_gone"),
+    )
+    assert copied.attachment and "image_url" not in copied.payload
+    assert not linked.attachment and linked.payload["image_url"] == gone

@@ -497,3 +497,80 @@ def test_a_list_reply_is_a_quick_reply_for_the_bot(client, whatsapp, recorder, t
     post_meta(client, whatsapp, whatsapp_delivery([reply]))
     # then
     assert "How many?" in _wa_sends(recorder)[-1].json["interactive"]["body"]["text"]
+
+
+# --- customers' photos ---------------------------------------------------------------
+
+
+def _png() -> bytes:
+    return image_upload(size=(640, 480)).read()
+
+
+def test_a_whatsapp_photo_is_fetched_with_the_token_and_shown_with_its_caption(
+    client, whatsapp, recorder
+):
+    # given: WhatsApp keeps the customer's photo behind the access token
+    address = recorder.keep_file("/media/wa-photo", _png(), "image/png", bearer="EAAtoken")
+    recorder.script("/MEDIA-1", status=200, body={"id": "MEDIA-1", "url": address})
+    photo = {
+        "from": "16505551234",
+        "id": "wamid.photo",
+        "timestamp": "1739321024",
+        "type": "image",
+        "image": {"id": "MEDIA-1", "mime_type": "image/png", "caption": "This one, in 42?"},
+    }
+    # when
+    post_meta(client, whatsapp, whatsapp_delivery([photo]))
+    # then: the message keeps a copy of the photo (the network's address expires)
+    message = Message.objects.get(external_id="wamid.photo")
+    assert message.text == "This one, in 42?"
+    assert message.attachment and message.attachment.name.endswith(".jpg")
+    assert "image_url" not in message.payload
+    asked = [r for r in recorder.requests if r.method == "GET"]
+    assert [(r.path.rsplit("/", 1)[-1], r.headers["authorization"]) for r in asked] == [
+        ("MEDIA-1", "Bearer EAAtoken"),
+        ("wa-photo", "Bearer EAAtoken"),
+    ]
+
+
+def test_a_telegram_photo_is_fetched_through_getfile(client, telegram_bot, recorder):
+    recorder.script(
+        "/getFile",
+        status=200,
+        body={"ok": True, "result": {"file_id": "BIG", "file_path": "photos/file_7.jpg"}},
+    )
+    recorder.keep_file("/file/bot777:AAbot/photos/file_7.jpg", _png(), "image/jpeg")
+    update = _tg_message("", update_id=9)
+    del update["message"]["text"]
+    update["message"]["photo"] = [
+        {"file_id": "SMALL", "file_unique_id": "s", "width": 90, "height": 67},
+        {"file_id": "BIG", "file_unique_id": "b", "width": 1280, "height": 960},
+    ]
+    post_telegram(client, telegram_bot, update)
+    message = Message.objects.get(external_id="777:9")
+    assert message.attachment
+    assert recorder.sent("/getFile")[-1].json == {"file_id": "BIG"}, "the largest size"
+
+
+def test_a_photo_that_cannot_be_had_leaves_the_caption_and_one_that_is_no_photo_is_dropped(
+    client, whatsapp, recorder
+):
+    recorder.script("/MEDIA-GONE", status=404, body={"error": {"message": "Unknown media"}})
+    address = recorder.keep_file("/media/page", b"<html>not a photo</html>", "text/html")
+    recorder.script("/MEDIA-HTML", status=200, body={"id": "MEDIA-HTML", "url": address})
+    gone, html = (
+        {
+            "from": "16505551234",
+            "id": f"wamid.{media}",
+            "timestamp": "1739321024",
+            "type": "image",
+            "image": {"id": media, "caption": caption},
+        }
+        for media, caption in (("MEDIA-GONE", "the red one"), ("MEDIA-HTML", ""))
+    )
+    post_meta(client, whatsapp, whatsapp_delivery([gone, html]))
+    kept = {m.external_id: m for m in Message.objects.filter(sender_kind=SenderKind.CUSTOMER)}
+    assert (
+        kept["wamid.MEDIA-GONE"].text == "the red one" and not kept["wamid.MEDIA-GONE"].attachment
+    )
+    assert kept["wamid.MEDIA-HTML"].text == "…" and not kept["wamid.MEDIA-HTML"].attachment
