@@ -418,11 +418,9 @@ def _on_message(connection: ChannelConnection, incoming: Incoming) -> None:
 def _customer_photo(connection: ChannelConnection, incoming: Incoming) -> UploadedFile | None:
     """The photo a customer sent, fetched from the network (None when there is none, or it
     cannot be had now: the message is then kept with its caption)."""
-    from plaza.social.media import max_image_bytes
-
     token_name = "bot_token" if connection.channel == Channel.TELEGRAM else "access_token"
     token = connection_credentials(connection).get(token_name, "")
-    limit = max_image_bytes()
+    limit = settings.PLAZA_MAX_IMAGE_BYTES  # as the photos staff and shoppers upload
     try:
         if media_id := incoming.data.get("media_id"):
             content, content_type = meta.whatsapp_media(
