@@ -16,6 +16,7 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 _pools: dict[tuple, object] = {}
 _clients: dict[int, object] = {}
+_scripts: dict[int, object] = {}
 _pools_lock = threading.Lock()
 
 
@@ -50,7 +51,12 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
 
     def incr(self, key, delta):
         client = self.get_client(key, write=True)
-        value = client.eval(_INCR_EXISTING, 1, key, delta)
+        script = _scripts.get(id(client))
+        if script is None:
+            # By its digest (EVALSHA), loaded again if the server forgot it: the script's text
+            # is not sent, nor hashed by Redis, on every call.
+            script = _scripts.setdefault(id(client), client.register_script(_INCR_EXISTING))
+        value = script(keys=[key], args=[delta])
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value
