@@ -533,6 +533,17 @@ def send_whatsapp(*, phone_number_id: str, token: str, bodies: list[dict]) -> st
     return message_id
 
 
+def page_subscribe(*, page_id: str, token: str, fields: list[str]) -> dict:
+    """Install the app on a Facebook Page for ``fields`` (``POST /{page-id}/subscribed_apps``
+    with the Page's token): without it, Meta sends none of the Page's events to the app's
+    webhook."""
+    return post_json(
+        f"{graph_base()}/{quote(page_id)}/subscribed_apps",
+        {"subscribed_fields": ",".join(fields)},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
 def account_lookup(*, channel: str, account_id: str, token: str) -> dict:
     """The account as the network sees it (the connection test): ``{"id", "name"}``."""
     if channel == "whatsapp":

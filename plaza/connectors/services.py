@@ -190,25 +190,39 @@ def connection_test(*, connection: ChannelConnection) -> tuple[bool, str]:
     return ok, message
 
 
-def telegram_webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
-    """Point a Telegram bot's updates at its connection's webhook (``setWebhook``, with the
-    stored secret token and the updates Plaza reads), instead of staff running the command;
-    recorded and returned as a test is (ok, a sentence for staff)."""
+def webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
+    """Ask the network to send a connection's events to Plaza, instead of staff doing it by
+    hand: a Telegram bot's ``setWebhook`` (the connection's address, the stored secret token,
+    the updates Plaza reads); a Facebook Page's ``subscribed_apps`` (the fields Plaza reads; the
+    app's own webhook address stays set in Meta's App Dashboard). Recorded and returned as a
+    test is (ok, a sentence for staff)."""
     from plaza.connectors.selectors import WEBHOOK_FIELDS, connection_webhook_url
 
-    if connection.channel != Channel.TELEGRAM:
-        raise ValidationError(_("Only a Telegram bot is set up from here."))
+    if connection.channel not in (Channel.TELEGRAM, Channel.MESSENGER):
+        raise ValidationError(_("Only a Telegram bot or a Facebook Page is set up from here."))
     if not connection.is_active:
         raise ValidationError(_("Connect it again first: while disconnected, updates are refused."))
     creds = connection_credentials(connection)
+    fields = list(WEBHOOK_FIELDS[connection.channel])
     try:
-        telegram.set_webhook(
-            token=creds.get("bot_token", ""),
-            url=connection_webhook_url(connection),
-            secret_token=creds.get("secret_token", ""),
-            allowed_updates=list(WEBHOOK_FIELDS[Channel.TELEGRAM]),
-        )
-        ok, message = True, _("Telegram now sends the bot's updates to Plaza.")
+        if connection.channel == Channel.TELEGRAM:
+            telegram.set_webhook(
+                token=creds.get("bot_token", ""),
+                url=connection_webhook_url(connection),
+                secret_token=creds.get("secret_token", ""),
+                allowed_updates=fields,
+            )
+            ok, message = True, _("Telegram now sends the bot's updates to Plaza.")
+        else:
+            answer = meta.page_subscribe(
+                page_id=connection.account_id, token=creds.get("access_token", ""), fields=fields
+            )
+            ok = answer.get("success") is True
+            message = (
+                _("Your app now receives the Page's messages and comments.")
+                if ok
+                else _("Meta did not confirm the subscription.")
+            )
     except DeliveryFailed as exc:
         ok, message = False, exc.message
     ChannelConnection.objects.filter(pk=connection.pk).update(

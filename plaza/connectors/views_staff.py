@@ -210,10 +210,11 @@ def channel_test(request, membership, connection_id: int):
 @shop_staff_view(roles=CAN_MANAGE_CHANNELS)
 @require_POST
 def channel_webhook_set(request, membership, connection_id: int):
-    """Point a Telegram bot's updates at Plaza (setWebhook) and show what Telegram answered."""
+    """Ask the network to send the connection's events to Plaza (a Telegram bot's webhook, a
+    Facebook Page's subscription) and show what it answered."""
     connection = selectors.access_shop_connection(shop=membership.shop, connection_id=connection_id)
     try:
-        ok, answer = services.telegram_webhook_set(connection=connection)
+        ok, answer = services.webhook_set(connection=connection)
     except DomainError as exc:
         ok, answer = None, exc.message
     if is_htmx(request) and ok is not None:

@@ -126,6 +126,8 @@ class NetworkRecorder:
         if request.method == "GET":
             account = request.path.rstrip("/").rsplit("/", 1)[-1]
             return {"id": account, "name": "Kalye Kicks", "username": "kalyekicks"}
+        if request.path.endswith("/subscribed_apps"):
+            return {"success": True}
         if request.json.get("messaging_product") == "whatsapp":
             return {
                 "messaging_product": "whatsapp",
@@ -178,6 +180,11 @@ class NetworkRecorder:
             return
         if request.headers.get("content-type") != "application/json":
             problem("not JSON")
+        if re.fullmatch(r"/v\d+\.\d+/[^/]+/subscribed_apps", request.path):
+            fields = str(body.get("subscribed_fields") or "")
+            if not re.fullmatch(r"[a-z_]+(,[a-z_]+)*", fields):
+                problem("subscribed_fields is not a comma-separated list of field names")
+            return
         if not re.fullmatch(r"/v\d+\.\d+/[^/]+/messages", request.path):
             problem("not a /{version}/{id}/messages path")
         if body.get("messaging_product") == "whatsapp":

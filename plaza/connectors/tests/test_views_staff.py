@@ -327,18 +327,37 @@ def test_telegrams_refusal_to_set_the_webhook_is_shown(owner_client, shop, recor
     assert connection.last_test_ok is False
 
 
-def test_only_an_active_telegram_connection_sets_a_webhook(owner_client, shop, recorder):
-    messenger = connect(shop, Channel.MESSENGER)
+def test_plaza_installs_the_app_on_a_facebook_page_for_the_fields_it_reads(
+    owner_client, shop, recorder
+):
+    page_connection = connect(shop, Channel.MESSENGER)
+    page = owner_client.get(url("channels", shop)).content.decode()
+    assert "Subscribe the Page" in page
+    response = owner_client.post(
+        url("channel-webhook", shop, connection_id=page_connection.pk), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert (
+        "Your app now receives the Page&#x27;s messages and comments." in response.content.decode()
+    )
+    (call,) = recorder.sent("/subscribed_apps")
+    assert call.path.endswith(f"/{PAGE_ID}/subscribed_apps")
+    assert call.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert call.json == {"subscribed_fields": "messages,messaging_postbacks,message_echoes,feed"}
+
+
+def test_only_an_active_telegram_bot_or_facebook_page_is_set_up(owner_client, shop, recorder):
+    instagram = connect(shop, Channel.INSTAGRAM)
     bot = connect(shop, Channel.TELEGRAM)
     services.connection_disconnect(connection=bot)
     refused = [
         owner_client.post(url("channel-webhook", shop, connection_id=c.pk))
-        for c in (messenger, bot)
+        for c in (instagram, bot)
     ]
     assert [r.status_code for r in refused] == [302, 302]
-    assert recorder.sent("/setWebhook") == []
+    assert recorder.sent("/setWebhook") == [] and recorder.sent("/subscribed_apps") == []
     page = owner_client.get(url("channels", shop)).content.decode()
-    assert "Only a Telegram bot is set up from here." in page
+    assert "Only a Telegram bot or a Facebook Page is set up from here." in page
     assert "Connect it again first" in page
 
 
