@@ -181,29 +181,36 @@ def test_a_product_cards_buttons_are_in_the_customers_language(
     assert [b["title"] for b in card["elements"][0]["buttons"]] == ["Voir", "Acheter"]
 
 
-def test_replies_leave_through_the_page_the_customer_wrote_to(client, messenger, recorder, owner):
-    # given: the shop's second Page, with a token of its own
+SECOND_PAGE = "998877665544"
+
+
+def _second_page_written_to(client, shop):
+    """The shop's second Page, with a token of its own, and a customer (psid-b) who wrote to it."""
     second = services.connection_save(
-        shop=messenger.shop,
+        shop=shop,
         channel=Channel.MESSENGER,
-        account_id="998877665544",
+        account_id=SECOND_PAGE,
         credentials={
             "access_token": "EAAsecondpagetoken",
             "app_secret": APP_SECRET,
             "verify_token": VERIFY_TOKEN,
         },
     )
-    # when: one customer writes to each Page, and staff answer the second one
-    post_meta(
-        client, second, messenger_message("hi", mid="m_b", sender="psid-b", page="998877665544")
-    )
+    post_meta(client, second, messenger_message("hi", mid="m_b", sender="psid-b", page=SECOND_PAGE))
+    return second
+
+
+def test_replies_leave_through_the_page_the_customer_wrote_to(client, messenger, recorder, owner):
+    # given: a customer wrote to the shop's second Page, and another to the first
+    _second_page_written_to(client, messenger.shop)
     post_meta(client, messenger, messenger_message("hi", mid="m_a", sender="psid-a"))
+    # when: staff answer the second Page's customer
     on_second = Conversation.objects.get(external_id="psid-b")
     messaging.staff_message_send(conversation=on_second, author=owner, text="Hello from B")
     # then: every reply to the second Page's customer left through the second Page, with its token
     to_b = [c for c in recorder.sent("/messages") if c.json["recipient"].get("id") == "psid-b"]
     to_a = [c for c in recorder.sent("/messages") if c.json["recipient"].get("id") == "psid-a"]
-    assert to_b and all(c.path.endswith("/998877665544/messages") for c in to_b)
+    assert to_b and all(c.path.endswith(f"/{SECOND_PAGE}/messages") for c in to_b)
     assert all(c.headers["authorization"] == "Bearer EAAsecondpagetoken" for c in to_b)
     assert to_a and all(c.path.endswith(f"/{PAGE_ID}/messages") for c in to_a)
     assert "Hello from B" in [c.json["message"].get("text") for c in to_b]
@@ -212,19 +219,7 @@ def test_replies_leave_through_the_page_the_customer_wrote_to(client, messenger,
 def test_a_reply_through_a_disconnected_page_fails_with_the_reason(
     client, messenger, recorder, owner
 ):
-    second = services.connection_save(
-        shop=messenger.shop,
-        channel=Channel.MESSENGER,
-        account_id="998877665544",
-        credentials={
-            "access_token": "EAAb",
-            "app_secret": APP_SECRET,
-            "verify_token": VERIFY_TOKEN,
-        },
-    )
-    post_meta(
-        client, second, messenger_message("hi", mid="m_b", sender="psid-b", page="998877665544")
-    )
+    second = _second_page_written_to(client, messenger.shop)
     services.connection_disconnect(connection=second)
     sent_before = len(recorder.sent("/messages"))
     conversation = Conversation.objects.get(external_id="psid-b")
