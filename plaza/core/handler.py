@@ -105,9 +105,11 @@ class ThreadPoolASGIHandler(ASGIHandler):
             body_file.close()
 
     async def _stream(self, response, receive, send) -> None:
-        """A streamed response, sent as Django's handler sends it, stopped when the client
-        leaves; then closed on a thread of the pool (``request_finished``)."""
-        sending = asyncio.create_task(self.send_response(response, send))
+        """A streamed response, stopped when the client leaves; then closed on a thread of the
+        pool (``request_finished``). Its content is read chunk by chunk on the pool when it is a
+        plain iterator (a file), else sent as Django's handler sends it."""
+        sender = self.send_response if response.is_async else self._send_from_iterator
+        sending = asyncio.create_task(sender(response, send))
         leaving = asyncio.create_task(self.listen_for_disconnect(receive))
         await asyncio.wait([sending, leaving], return_when=asyncio.FIRST_COMPLETED)
         for task in (leaving, sending):
@@ -116,6 +118,24 @@ class ThreadPoolASGIHandler(ASGIHandler):
             with contextlib.suppress(asyncio.CancelledError, RequestAborted):
                 await task
         await asyncio.get_running_loop().run_in_executor(self.threads, response.close)
+
+    async def _send_from_iterator(self, response, send) -> None:
+        """A streamed response whose content is a plain iterator: each part read on a thread
+        of the pool, so a file is neither read by the event loop nor held whole in memory (as
+        Django's handler does with such content, warning each time)."""
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": _headers(response),
+            }
+        )
+        loop = asyncio.get_running_loop()
+        parts = iter(response.streaming_content)
+        while (part := await loop.run_in_executor(self.threads, next, parts, None)) is not None:
+            for chunk, _last in self.chunk_bytes(part):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body"})
 
 
 def _headers(response) -> list[tuple[bytes, bytes]]:

@@ -49,10 +49,24 @@ def stream(request):
     return StreamingHttpResponse(_ticks(), content_type="text/plain")
 
 
+def _lines():
+    try:
+        for n in range(3):
+            seen.setdefault("read on", set()).add(threading.get_ident())
+            yield f"line {n}\n".encode()
+    finally:
+        seen["lines closed"] = True
+
+
+def lines(request):
+    return StreamingHttpResponse(_lines(), content_type="text/plain")
+
+
 urlpatterns = [
     path("where", where),
     path("query", query),
     path("cookie", cookie),
     path("boom", boom),
     path("stream", stream),
+    path("lines", lines),
 ]

@@ -5,6 +5,7 @@ the client leaves."""
 import asyncio
 import gc
 import threading
+import warnings
 
 import pytest
 from django.core import signals
@@ -130,6 +131,16 @@ def test_a_streamed_answer_stops_and_is_closed_when_the_client_leaves(handler):
     assert sent[0]["status"] == 200
     assert [m["body"] for m in sent[1:4]] == [b"tick\n"] * 3
     assert handler_urls.seen["stream closed"] is True
+
+
+def test_a_streamed_iterator_is_read_part_by_part_on_the_pool_without_a_warning(handler):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django's handler warns when it consumes such content
+        status, headers, body = answer(call(handler, "/lines"))
+    assert (status, body) == (200, b"line 0\nline 1\nline 2\n")
+    assert headers[b"Content-Type"] == b"text/plain"
+    assert threading.get_ident() not in handler_urls.seen["read on"]
+    assert handler_urls.seen["lines closed"] is True
 
 
 def test_what_the_first_requests_built_is_frozen_out_of_the_collectors_walks(settings):
