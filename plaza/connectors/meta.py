@@ -27,6 +27,7 @@ QUICK_REPLIES_MAX = 13
 QUICK_TITLE_MAX = 20
 QUICK_PAYLOAD_MAX = 1000
 BUTTON_TEXT_MAX = 640
+BUTTON_TITLE_MAX = 20
 BUTTONS_MAX = 3
 TEMPLATE_TITLE_MAX = 80
 WHATSAPP_TEXT_MAX = 4096
@@ -337,7 +338,11 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
                         "template_type": "button",
                         "text": button_text,
                         "buttons": [
-                            {"type": "web_url", "url": pay_url, "title": _cut(_("Pay"), 20)}
+                            {
+                                "type": "web_url",
+                                "url": pay_url,
+                                "title": _cut(_("Pay"), BUTTON_TITLE_MAX),
+                            }
                         ],
                     },
                 }
@@ -353,11 +358,11 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
                 {
                     "type": "web_url",
                     "url": _absolute(card.get("url") or "/"),
-                    "title": _cut(_("View"), 20),
+                    "title": _cut(_("View"), BUTTON_TITLE_MAX),
                 },
                 {
                     "type": "postback",
-                    "title": _cut(_("Buy"), 20),
+                    "title": _cut(_("Buy"), BUTTON_TITLE_MAX),
                     "payload": f"buy:{card.get('id')}",
                 },
             ][:BUTTONS_MAX],
@@ -443,7 +448,9 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
                 "action": {
                     "name": "cta_url",
                     "parameters": {
-                        "display_text": _cut(_("Pay") if pay_url else _("View"), 20),
+                        "display_text": _cut(
+                            _("Pay") if pay_url else _("View"), WHATSAPP_CTA_TEXT_MAX
+                        ),
                         "url": pay_url or _absolute(card.get("url") or "/"),
                     },
                 },

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from plaza.accounts.models import Shop
 from plaza.catalog.models import Product, ProductStatus
+from plaza.connectors import telegram
 from plaza.connectors.models import ChannelConnection, CommentTrigger
 from plaza.connectors.secrets import secret_hint
 from plaza.connectors.services import (
@@ -101,7 +102,7 @@ def connection_secret_hints(connection: ChannelConnection) -> dict[str, str]:
 def telegram_set_webhook_command(*, webhook_url: str) -> str:
     """The curl command that points a bot's updates at Plaza, with placeholders for the bot
     token and the secret token (never filled in: staff type them)."""
-    base = getattr(settings, "TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+    base = telegram.api_base()
     body = json.dumps(
         {
             "url": webhook_url,

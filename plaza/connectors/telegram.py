@@ -26,9 +26,13 @@ INVOICE_DESCRIPTION_MAX = 255
 INVOICE_PAYLOAD_MAX_BYTES = 128
 
 
+def api_base() -> str:
+    """The Bot API's address (``TELEGRAM_API_URL``: tests point it at a local recorder)."""
+    return getattr(settings, "TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+
+
 def api_url(token: str, method: str) -> str:
-    base = getattr(settings, "TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
-    return f"{base}/bot{quote(token, safe=':')}/{method}"
+    return f"{api_base()}/bot{quote(token, safe=':')}/{method}"
 
 
 def call(token: str, method: str, body: dict) -> dict:
@@ -41,8 +45,9 @@ def file_download(*, token: str, file_id: str, max_bytes: int) -> tuple[bytes, s
     path = str(result.get("file_path") or "")
     if not path:
         raise DeliveryFailed(_("Telegram gave no address for the photo."), retryable=False)
-    base = getattr(settings, "TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
-    return get_file(f"{base}/file/bot{quote(token, safe=':')}/{quote(path)}", max_bytes=max_bytes)
+    return get_file(
+        f"{api_base()}/file/bot{quote(token, safe=':')}/{quote(path)}", max_bytes=max_bytes
+    )
 
 
 def secret_is_valid(*, expected: str, header: str | None) -> bool:
@@ -112,10 +117,9 @@ def parse_update(update: dict, *, bot_id: str) -> list[Incoming]:
                 text=str(text),
                 timestamp=float(message.get("date") or 0),
                 language=_language(code),
+                # The largest size Telegram made of the photo (they come smallest first).
                 data={
-                    "photo": bool(message.get("photo")),
-                    # The largest size Telegram made of the photo (they come smallest first).
-                    "photo_file_id": str(((message.get("photo") or [{}])[-1]).get("file_id") or ""),
+                    "photo_file_id": str(((message.get("photo") or [{}])[-1]).get("file_id") or "")
                 },
             )
         ]

@@ -13,8 +13,9 @@ and writes the answer.
 What stays as Django has it: the request and response classes, the signals (sent in the
 request's thread, so ``close_old_connections`` hands the thread's connection back to the pool at
 the end of every request), exceptions turned into responses by the middleware chain, and
-streaming responses (file downloads, static files), which are sent by Django's handler while it
-listens for the client leaving.
+streaming responses (file downloads, static files), stopped when the client leaves: a plain
+iterator's parts (a file's) are read on the pool as they are sent, an asynchronous one is sent
+by Django's handler.
 
 Python's collector, at a full collection, walks every object the process holds, among them the
 hundreds of thousands Django and Plaza build to start (modules, models, URL patterns, compiled
@@ -31,7 +32,6 @@ import asyncio
 import contextlib
 import contextvars
 import gc
-import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core import signals
@@ -41,8 +41,6 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import close_old_connections
 from django.http import FileResponse
 from django.urls import set_script_prefix
-
-logger = logging.getLogger(__name__)
 
 FREEZE_AFTER_REQUESTS = 100
 

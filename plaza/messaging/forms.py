@@ -70,7 +70,6 @@ class TemplateForm(forms.Form):
         required=False,
         max_length=TEMPLATE_VALUES_MAX * (TEMPLATE_VALUE_MAX_LENGTH + 1),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("In order: the first line fills {{1}}, the second {{2}}."),
     )
 
     def values_list(self) -> list[str]:
