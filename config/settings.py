@@ -288,6 +288,8 @@ else:
 
 # Request and upload limits. Product images may be up to 10 MB each.
 PLAZA_MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# Videos, voice notes and documents customers send through a channel (plaza/messaging/files.py).
+PLAZA_MAX_CHAT_FILE_BYTES = int(os.environ.get("PLAZA_MAX_CHAT_FILE_BYTES", 16 * 1024 * 1024))
 # How long a checkout holds the units it is buying (seconds).
 PLAZA_RESERVATION_SECONDS = int(os.environ.get("PLAZA_RESERVATION_SECONDS", 600))
 PLAZA_MAX_REQUEST_BYTES = int(os.environ.get("PLAZA_MAX_REQUEST_BYTES", 32 * 1024 * 1024))

@@ -8,6 +8,7 @@ plaza/messaging/tests/test_live.py)."""
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -323,3 +324,53 @@ def test_after_the_window_closes_mara_sends_an_approved_template_with_its_values
     finally:
         network.stop()
     assert not network.problems, network.problems
+
+
+def test_mara_plays_a_voice_note_and_downloads_a_receipt_a_customer_sent_on_her_phone(
+    page, login_as, mara, inbox, screenshot
+):
+    """A WhatsApp customer sent a voice note, a PDF receipt and a video too large to keep: Mara
+    sees a player, downloads the receipt under its own name, and reads why the video is missing."""
+    shop, _first = inbox
+    customer = services.conversation_open(
+        shop=shop, channel="whatsapp", external_id="639179876543", name="Joy Ramos"
+    )
+    services.conversation_set_bot(conversation=customer, enabled=False)
+    voice = b"OggS\x00\x02" + bytes(range(256)) * 8
+    receipt = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    for content, hint, name, text in (
+        (voice, "audio", "", ""),
+        (receipt, "file", "receipt-7KQ2.pdf", "Here is my receipt, the box came torn"),
+    ):
+        sent = services.customer_file_check(content=content, name=name, kind_hint=hint)
+        services.message_receive(conversation=customer, text=text, file=sent)
+    services.message_receive(
+        conversation=customer,
+        payload={"file": {"kind": "video", "name": "unboxing.mp4", "missing": "too_large"}},
+    )
+    login_as(mara)
+    page.goto(f"/backoffice/{shop.slug}/inbox/")
+    page.get_by_role("link", name=re.compile("Joy Ramos")).click()
+    expect(page.get_by_role("heading", name="Joy Ramos")).to_be_visible()
+
+    # the voice note has a player whose file the server gives as Ogg audio
+    player = page.locator("audio.inbox-audio")
+    expect(player).to_have_count(1)
+    served = page.evaluate(
+        "async (src) => { const r = await fetch(src); "
+        "return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength]; }",
+        player.get_attribute("src"),
+    )
+    assert served == [200, "audio/ogg", len(voice)]
+    # the receipt downloads under the name the customer gave it
+    link = page.get_by_role("link", name=re.compile("receipt-7KQ2.pdf"))
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "receipt-7KQ2.pdf"
+    assert Path(download.value.path()).read_bytes() == receipt
+    # the video that was too large is said, with what to do
+    expect(
+        page.get_by_text("Video · unboxing.mp4: too large to keep; ask for it another way.")
+    ).to_be_visible()
+    page.locator(".inbox-audio").scroll_into_view_if_needed()
+    screenshot(page, "46-inbox-files-phone")

@@ -19,3 +19,12 @@ class DeliveryFailed(DomainError):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
+
+
+class FileTooLarge(DeliveryFailed):
+    """A file the network keeps is larger than Plaza takes (never retried: it will not shrink)."""
+
+    code = "file_too_large"
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False)

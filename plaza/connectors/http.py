@@ -12,7 +12,7 @@ import urllib.request
 
 from django.utils.translation import gettext as _
 
-from plaza.connectors.exceptions import DeliveryFailed
+from plaza.connectors.exceptions import DeliveryFailed, FileTooLarge
 
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -50,14 +50,14 @@ def get_json(url: str, *, headers: dict[str, str] | None = None) -> dict:
 def get_file(
     url: str, *, max_bytes: int, headers: dict[str, str] | None = None
 ) -> tuple[bytes, str]:
-    """A file a network keeps (a customer's photo): its bytes and content type. DeliveryFailed
-    when it cannot be had, or is larger than ``max_bytes`` (not retryable: it will not shrink)."""
+    """A file a network keeps (a customer's photo, video, voice note): its bytes and content
+    type. DeliveryFailed when it cannot be had; FileTooLarge (not retryable: it will not shrink)
+    when it is larger than ``max_bytes``."""
     request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310
     raw, content_type = _fetch(request, max_bytes=max_bytes)
     if len(raw) > max_bytes:
-        raise DeliveryFailed(
-            _("The file is larger than %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)},
-            retryable=False,
+        raise FileTooLarge(
+            _("The file is larger than %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)}
         )
     return raw, content_type
 

@@ -39,6 +39,9 @@ WHATSAPP_ROW_TITLE_MAX = 24
 WHATSAPP_ROW_ID_MAX = 200
 WHATSAPP_LIST_BUTTON_MAX = 20
 WHATSAPP_CTA_TEXT_MAX = 20  # a call-to-action URL button's label
+# Files customers send besides photos, by the network's type, and what Plaza keeps them as.
+_MESSENGER_FILES = {"video": "video", "audio": "audio", "file": "file"}
+_WHATSAPP_FILES = {"audio": "audio", "video": "video", "document": "file"}
 
 
 def graph_base() -> str:
@@ -104,10 +107,18 @@ def _messaging_event(account_id: str, event: dict) -> Incoming | None:
                 timestamp=when,
                 data={"app_id": message.get("app_id"), "metadata": message.get("metadata")},
             )
+        attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
         images = [
             str((a.get("payload") or {}).get("url") or "")
-            for a in message.get("attachments") or []
-            if isinstance(a, dict) and a.get("type") == "image"
+            for a in attachments
+            if a.get("type") == "image"
+        ]
+        files = [
+            {"kind": _MESSENGER_FILES[a["type"]], "url": str(a["payload"]["url"])}
+            for a in attachments
+            if a.get("type") in _MESSENGER_FILES
+            and isinstance(a.get("payload"), dict)
+            and a["payload"].get("url")
         ]
         return Incoming(
             kind="message",
@@ -118,6 +129,7 @@ def _messaging_event(account_id: str, event: dict) -> Incoming | None:
             quick_reply=str((message.get("quick_reply") or {}).get("payload") or ""),
             image_urls=[u for u in images if u],
             timestamp=when,
+            data={"file": files[0]} if files else {},
         )
     postback = event.get("postback")
     if isinstance(postback, dict):
@@ -256,12 +268,29 @@ def _whatsapp_message(account_id: str, message: dict, names: dict[str, str]) -> 
             data={"items": items, "catalog_id": str(order.get("catalog_id") or "")},
             **base,
         )
-    if kind == "image":
-        image = message.get("image") or {}
+    if kind in ("image", "sticker"):  # a sticker is a WebP picture
+        image = message.get(kind) or {}
         return Incoming(
             kind="message",
             text=str(image.get("caption") or ""),
             data={"media_id": str(image.get("id") or "")},
+            **base,
+        )
+    if kind in _WHATSAPP_FILES:
+        media = message.get(kind) or {}
+        if not media.get("id"):
+            return None
+        return Incoming(
+            kind="message",
+            text=str(media.get("caption") or ""),
+            data={
+                "file": {
+                    "kind": _WHATSAPP_FILES[kind],
+                    "media_id": str(media["id"]),
+                    "name": str(media.get("filename") or ""),
+                    "type": str(media.get("mime_type") or ""),
+                }
+            },
             **base,
         )
     return None
@@ -269,7 +298,8 @@ def _whatsapp_message(account_id: str, message: dict, names: dict[str, str]) -> 
 
 def parse_whatsapp(payload: dict) -> list[Incoming]:
     """A WhatsApp Cloud API delivery: messages (text, button and list replies, product
-    questions, cart orders, images) and delivery statuses."""
+    questions, cart orders, images and stickers, voice notes, audio, videos and documents) and
+    delivery statuses."""
     found: list[Incoming] = []
     for entry in payload.get("entry") or []:
         for change in (entry or {}).get("changes") or []:
@@ -399,13 +429,13 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
 
 
 def whatsapp_media(*, token: str, media_id: str, max_bytes: int) -> tuple[bytes, str]:
-    """A WhatsApp media's bytes and type (a customer's photo): its short-lived address from the
-    Graph API, then the file, both asked with the token."""
+    """A WhatsApp media's bytes and type (a customer's photo or file): its short-lived address
+    from the Graph API, then the file, both asked with the token."""
     headers = {"Authorization": f"Bearer {token}"}
     info = get_json(f"{graph_base()}/{quote(media_id, safe='')}", headers=headers)
     url = str(info.get("url") or "")
     if not url:
-        raise DeliveryFailed(_("WhatsApp gave no address for the photo."), retryable=False)
+        raise DeliveryFailed(_("WhatsApp gave no address for the file."), retryable=False)
     return get_file(url, headers=headers, max_bytes=max_bytes)
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 from plaza.accounts.models import Shop
 from plaza.catalog.models import Product, ProductStatus, Variant
 from plaza.connectors import meta, telegram
-from plaza.connectors.exceptions import DeliveryFailed
+from plaza.connectors.exceptions import DeliveryFailed, FileTooLarge
 from plaza.connectors.http import get_file
 from plaza.connectors.inbound import Incoming
 from plaza.connectors.models import (
@@ -49,10 +49,14 @@ from plaza.core.ratelimit import rate_limit_hit
 from plaza.messaging.models import Channel, Conversation, Message
 from plaza.messaging.models import DeliveryStatus as MessageStatus
 from plaza.messaging.services import (
+    CustomerFile,
+    FileKind,
     bot_answer,
     cart_offer_send,
     comment_matches,
     conversation_open,
+    customer_file_check,
+    max_file_bytes,
     message_failed,
     message_receive,
     message_sent,
@@ -404,17 +408,21 @@ def _on_message(connection: ChannelConnection, incoming: Incoming) -> None:
     # A Messenger photo kept by its address when it could not be fetched (Meta's addresses of
     # customers' photos expire, so a fetched copy is kept rather than the address).
     photo_url = "" if photo is not None else (incoming.image_urls or [""])[0]
+    file, missing = (None, None) if seen else _customer_file(connection, incoming)
+    if missing is not None:
+        payload["file"] = missing
     text = incoming.text
     if not text.strip() and incoming.quick_reply:
         text = incoming.quick_reply
-    if not text.strip() and photo is None and not photo_url:
-        text = "…"  # a sticker, a location: kept as a placeholder so staff see something came
+    if not text.strip() and photo is None and not photo_url and file is None and missing is None:
+        text = "…"  # a location, a contact card: kept as a placeholder so staff see one came
     fields = {
         "conversation": conversation,
         "text": text[:4000],
         "payload": payload,
         "external_id": external_id,
         "attachment_url": photo_url,
+        "file": file,
     }
     try:
         message, created = message_receive(**fields, attachment=photo)
@@ -452,6 +460,59 @@ def _customer_photo(connection: ChannelConnection, incoming: Incoming) -> Upload
         logger.info("connectors: event %s: no photo (%s)", incoming.event_id, exc.message)
         return None
     return SimpleUploadedFile("photo", content, content_type=content_type)
+
+
+def _customer_file(
+    connection: ChannelConnection, incoming: Incoming
+) -> tuple[CustomerFile | None, dict | None]:
+    """A video, voice note, audio file or document a customer sent, fetched from the network and
+    checked: (the file, None); or, when it cannot be kept, (None, what staff are told of it:
+    ``kind``, ``name`` and ``missing``, why: ``too_large``, ``format`` or ``unavailable``);
+    (None, None) when the message has none."""
+    sent = incoming.data.get("file")
+    if not isinstance(sent, dict) or sent.get("kind") not in FileKind.ALL:
+        return None, None
+    kind, name, claimed = sent["kind"], str(sent.get("name") or ""), str(sent.get("type") or "")
+    limit = max_file_bytes()
+
+    def missing(why: str) -> tuple[None, dict]:
+        return None, {"kind": kind, "name": name, "missing": why}
+
+    if isinstance(sent.get("size"), int) and sent["size"] > limit:
+        return missing("too_large")  # said before it is fetched (Telegram)
+    token_name = "bot_token" if connection.channel == Channel.TELEGRAM else "access_token"
+    token = connection_credentials(connection).get(token_name, "")
+    try:
+        if sent.get("media_id"):
+            content, fetched_type = meta.whatsapp_media(
+                token=token, media_id=str(sent["media_id"]), max_bytes=limit
+            )
+        elif sent.get("file_id"):
+            content, fetched_type = telegram.file_download(
+                token=token, file_id=str(sent["file_id"]), max_bytes=limit
+            )
+        elif sent.get("url"):
+            content, fetched_type = get_file(str(sent["url"]), max_bytes=limit)
+        else:
+            return missing("unavailable")
+    except FileTooLarge:
+        return missing("too_large")
+    except DeliveryFailed as exc:
+        logger.info("connectors: event %s: no file (%s)", incoming.event_id, exc.message)
+        return missing("unavailable")
+    try:
+        return (
+            customer_file_check(
+                content=content,
+                content_type=claimed or fetched_type,
+                name=name,
+                kind_hint=kind,
+            ),
+            None,
+        )
+    except ValidationError as exc:
+        logger.info("connectors: event %s: file refused (%s)", incoming.event_id, exc.message)
+        return missing("too_large" if len(content) > limit else "format")
 
 
 def _on_echo(connection: ChannelConnection, incoming: Incoming) -> None:

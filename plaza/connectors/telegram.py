@@ -40,11 +40,12 @@ def call(token: str, method: str, body: dict) -> dict:
 
 
 def file_download(*, token: str, file_id: str, max_bytes: int) -> tuple[bytes, str]:
-    """A file the bot received (a customer's photo): ``getFile`` for its path, then the file."""
+    """A file the bot received (a customer's photo, voice note, video...): ``getFile`` for its
+    path, then the file (bots may fetch files up to 20 MB)."""
     result = call(token, "getFile", {"file_id": file_id}).get("result") or {}
     path = str(result.get("file_path") or "")
     if not path:
-        raise DeliveryFailed(_("Telegram gave no address for the photo."), retryable=False)
+        raise DeliveryFailed(_("Telegram gave no address for the file."), retryable=False)
     return get_file(
         f"{api_base()}/file/bot{quote(token, safe=':')}/{quote(path)}", max_bytes=max_bytes
     )
@@ -71,8 +72,35 @@ def _language(code: str) -> str:
     return code.split("-")[0] if code.split("-")[0] in ("en", "fr", "tl", "ja", "af") else ""
 
 
+# Files a customer may send a bot besides photos, and what Plaza keeps them as.
+_FILE_FIELDS = (
+    ("voice", "audio"),
+    ("audio", "audio"),
+    ("video", "video"),
+    ("video_note", "video"),
+    ("document", "file"),
+)
+
+
+def _file(message: dict) -> dict | None:
+    """A voice note, an audio file, a video (round ones too) or a document in ``message``: its
+    ``file_id`` for ``getFile``, with what the customer's app said of it."""
+    for field_name, kind in _FILE_FIELDS:
+        found = message.get(field_name)
+        if isinstance(found, dict) and found.get("file_id"):
+            return {
+                "kind": kind,
+                "file_id": str(found["file_id"]),
+                "name": str(found.get("file_name") or ""),
+                "type": str(found.get("mime_type") or ""),
+                "size": found.get("file_size") if isinstance(found.get("file_size"), int) else None,
+            }
+    return None
+
+
 def parse_update(update: dict, *, bot_id: str) -> list[Incoming]:
-    """One Update: a message (text, photo caption, successful payment), a callback query (a
+    """One Update: a message (text, photo or file with its caption, successful payment), a
+    callback query (a
     button tapped) or a pre-checkout query. Event ids are the update's id, per bot."""
     update_id = update.get("update_id")
     if not isinstance(update_id, int):
@@ -107,6 +135,12 @@ def parse_update(update: dict, *, bot_id: str) -> list[Incoming]:
                 )
             ]
         text = message.get("text") or message.get("caption") or ""
+        data = {
+            # The largest size Telegram made of the photo (they come smallest first).
+            "photo_file_id": str(((message.get("photo") or [{}])[-1]).get("file_id") or "")
+        }
+        if sent := _file(message):
+            data["file"] = sent
         return [
             Incoming(
                 kind="message",
@@ -117,10 +151,7 @@ def parse_update(update: dict, *, bot_id: str) -> list[Incoming]:
                 text=str(text),
                 timestamp=float(message.get("date") or 0),
                 language=_language(code),
-                # The largest size Telegram made of the photo (they come smallest first).
-                data={
-                    "photo_file_id": str(((message.get("photo") or [{}])[-1]).get("file_id") or "")
-                },
+                data=data,
             )
         ]
     callback = update.get("callback_query")

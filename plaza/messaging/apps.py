@@ -48,7 +48,7 @@ def register_personal_data() -> None:
     )
     register(
         "messaging.Message",
-        fields=["text", "attachment", "payload"],
+        fields=["text", "attachment", "file", "payload"],
         user_lookup="conversation__customer",
         erasure=Erasure.DELETE,
         note="Deleted with the conversation. Staff's own messages in it go too.",

@@ -158,6 +158,9 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True, max_length=MESSAGE_MAX_LENGTH)
     payload = models.JSONField(default=dict, blank=True)
     attachment = models.ImageField(_("image"), upload_to="chat/%Y/%m/", blank=True)
+    # A video, audio file or document a customer sent (plaza/messaging/files.py); what it is
+    # (kind, name, type, size) is in ``payload["file"]``.
+    file = models.FileField(_("file"), upload_to="chat/files/%Y/%m/", blank=True)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
     # The provider's message id (Messenger mid, WhatsApp wamid ...): a redelivery is stored once.
     external_id = models.CharField(max_length=200, null=True, blank=True)

@@ -40,6 +40,12 @@ from plaza.core.sql import (
 )
 from plaza.core.text import plain_text
 from plaza.messaging.exceptions import TooManyMessages, WindowClosed
+from plaza.messaging.files import (  # noqa: F401  (the last two: for the channels' connectors)
+    CustomerFile,
+    FileKind,
+    customer_file_check,
+    max_file_bytes,
+)
 from plaza.messaging.models import (
     MESSAGE_MAX_LENGTH,
     TEMPLATE_VALUE_MAX_LENGTH,
@@ -114,10 +120,17 @@ def message_text_check(*, text: str, has_attachment: bool = False, quick_reply: 
     return _clean_message_text(text, allow_empty=has_attachment or bool(quick_reply))
 
 
+_FILE_MARKS = {FileKind.VIDEO: "🎬", FileKind.AUDIO: "🎤"}
+
+
 def _preview(text: str, attachment: bool, payload: dict | None = None) -> str:
     text = " ".join(text.split())
     if not text and payload and isinstance(payload.get("product"), dict):
         text = f"🛍 {payload['product'].get('title', '')}"
+    if not text and payload and isinstance(payload.get("file"), dict):
+        sent = payload["file"]
+        mark = _FILE_MARKS.get(sent.get("kind"), "📎")
+        text = mark if sent.get("kind") in _FILE_MARKS else f"{mark} {sent.get('name', '')}"
     if not text and attachment:
         return "📷"
     return text[:PREVIEW_LENGTH]
@@ -286,13 +299,20 @@ def message_receive(
     external_id: str | None = None,
     attachment_url: str = "",
     language: str = "",
+    file: CustomerFile | None = None,
 ) -> tuple[Message, bool]:
-    """Store a customer's message (``language``: the one the customer's page is in). Returns (message, created): a redelivery of the same
-    provider id returns the stored message and False, changing nothing.
+    """Store a customer's message (``language``: the one the customer's page is in). Returns
+    (message, created): a redelivery of the same provider id returns the stored message and
+    False, changing nothing. ``file``: a video, audio file or document the customer sent
+    (``customer_file_check``); one that could not be kept is described by ``payload["file"]``
+    (``kind``, ``name`` and why: ``missing``).
 
     A resolved conversation reopens. When nobody answers for the shop (bot off, or handed to a
     person) the customer now waits for staff, and round robin may assign someone."""
-    text = _clean_message_text(text, allow_empty=attachment is not None or bool(attachment_url))
+    has_file = file is not None or isinstance((payload or {}).get("file"), dict)
+    text = _clean_message_text(
+        text, allow_empty=attachment is not None or bool(attachment_url) or has_file
+    )
     prepared = photo_prepare(upload=attachment) if attachment is not None else None
     if external_id is not None:
         existing = Message.objects.filter(conversation=conversation, external_id=external_id)
@@ -306,6 +326,7 @@ def message_receive(
         external_id=external_id,
         attachment_url=attachment_url,
         language=language,
+        file=file,
     )
 
 
@@ -318,21 +339,27 @@ def _message_store(
     external_id: str | None,
     attachment_url: str,
     language: str,
+    file: CustomerFile | None = None,
 ) -> tuple[Message, bool]:
     """``message_receive`` once the conversation's row is locked in the transaction."""
     now = timezone.now()
+    payload = {**(payload or {}), **({"image_url": attachment_url} if attachment_url else {})}
+    if file is not None:
+        payload["file"] = file.summary
     message = Message(
         conversation=conversation,
         direction=Direction.IN,
         sender_kind=SenderKind.CUSTOMER,
         author=conversation.customer,
         text=text,
-        payload={**(payload or {}), **({"image_url": attachment_url} if attachment_url else {})},
+        payload=payload,
         status=DeliveryStatus.RECEIVED,
         external_id=external_id,
     )
     if prepared is not None:
         message.attachment.save(prepared.name, ContentFile(prepared.content), save=False)
+    if file is not None:
+        message.file.save(file.name, ContentFile(file.content), save=False)
     if external_id is not None:
         try:
             with transaction.atomic():
@@ -343,7 +370,9 @@ def _message_store(
     conversation.last_message_at = now
     conversation.updated_at = now
     conversation.last_customer_message_at = now
-    conversation.last_preview = _preview(text, prepared is not None or bool(attachment_url))
+    conversation.last_preview = _preview(
+        text, prepared is not None or bool(attachment_url), payload
+    )
     if language and language != conversation.language:
         conversation.language = language[:10]
         fields.append("language")

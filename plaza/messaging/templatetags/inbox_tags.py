@@ -1,4 +1,4 @@
-"""Filters of the staff inbox's templates."""
+"""Filters and tags of the staff inbox's templates."""
 
 import re
 
@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from plaza.messaging.files import kind_label
 
 register = template.Library()
 
@@ -52,3 +54,9 @@ def when(moment) -> str:
         else template.defaultfilters.date(local, "j M")
     )
     return format_html('<time datetime="{}">{}</time>', local.isoformat(), shown)
+
+
+@register.simple_tag
+def file_kind(kind: str) -> str:
+    """What a customer sent, in words: "Video", "Voice message" or "File"."""
+    return kind_label(kind)

@@ -292,6 +292,38 @@ def test_the_conversation_shows_each_kind_of_message_distinctly(
     assert f'data-socket="/ws/chat/{conversation.pk}/"' in text
 
 
+def test_customers_videos_voice_notes_and_documents_play_or_download_in_the_conversation(
+    owner_client, shop
+):
+    # given: a WhatsApp customer sent a voice note, a video, a document, and one file too large
+    conversation = chat(shop, channel="whatsapp", key="16505551234", name="Sheena")
+    for content, hint, name, text in (
+        (b"OggS\x00\x02" + b"\x01" * 500, "audio", "", ""),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x02" * 500, "video", "", "torn"),
+        (b"%PDF-1.7\n" + b"3" * 2048, "file", "receipt <1>.pdf", ""),
+    ):
+        sent = services.customer_file_check(content=content, name=name, kind_hint=hint)
+        services.message_receive(conversation=conversation, text=text, file=sent)
+    services.message_receive(
+        conversation=conversation,
+        payload={"file": {"kind": "video", "name": "unboxing.mp4", "missing": "too_large"}},
+    )
+    # when
+    response = owner_client.get(conversation_url("inbox-conversation", conversation))
+    # then: players for the voice note and the video, a download for each, the missing one said
+    text = response.text
+    voice, video, document = Message.objects.filter(file__gt="").order_by("pk")
+    assert f'<audio class="inbox-audio" src="{voice.file.url}" controls' in text
+    assert f'<video class="inbox-video" src="{video.file.url}" controls' in text
+    assert f'href="{document.file.url}" download="receipt &lt;1&gt;.pdf"' in text
+    assert "receipt &lt;1&gt;.pdf" in text and "2.0\xa0KB" in text
+    assert "unboxing.mp4: too large to keep; ask for it another way." in text
+    # and the file is served with its format's type, never as a page
+    served = owner_client.get(document.file.url)
+    assert served["Content-Type"] == "application/pdf"
+    assert served["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_side_panel_shows_the_customer_orders_cart_and_service_levels(
     owner_client, shop, shopper, conversation
 ):
