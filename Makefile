@@ -73,7 +73,7 @@ bench-feed: deps
 bench-drop: deps
 	$(PY) bench/flash_drop.py
 
-## The chat benchmark: 200 guest shoppers x 5 messages to the shop's bot through the web chat (PostgreSQL).
+## The chat benchmark: 1,000 guest shoppers x 5 messages to the shop's bot through the web chat (PostgreSQL).
 .PHONY: bench-chat
 bench-chat: deps
 	$(PY) bench/chat.py
