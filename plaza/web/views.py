@@ -1,6 +1,15 @@
+import os
+import re
+
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -31,8 +40,77 @@ def healthz(request):
 
 @require_GET
 def media(request, path):
-    """Uploaded files in the embedded default (MEDIA_ROOT read per request, not at import)."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """Uploaded files in the embedded default (MEDIA_ROOT read per request, not at import), with
+    byte ranges: Safari plays a video (a post's, a customer's in the inbox) only from a server
+    that answers them, and every browser seeks in one by asking for a range."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    if not isinstance(response, FileResponse):
+        return response  # 304 Not Modified
+    response.headers["Accept-Ranges"] = "bytes"
+    wanted = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if not wanted or (if_range and if_range != response.headers.get("Last-Modified")):
+        return response  # the whole file (If-Range: the file changed since the part they have)
+    file = response.file_to_stream
+    size = os.fstat(file.fileno()).st_size
+    found = byte_range(wanted, size)
+    if found is None:
+        return response  # a header we do not take (several ranges): the whole file, as allowed
+    if found == ():
+        file.close()
+        refused = HttpResponse(status=416)
+        refused.headers["Content-Range"] = f"bytes */{size}"
+        return refused
+    start, end = found
+    file.seek(start)
+    part = StreamingHttpResponse(
+        _file_part(file, end - start + 1), status=206, content_type=response["Content-Type"]
+    )
+    part.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    part.headers["Content-Length"] = str(end - start + 1)
+    for name in ("Last-Modified", "Accept-Ranges", "Content-Encoding"):
+        if name in response.headers:
+            part.headers[name] = response.headers[name]
+    return part
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_PART_CHUNK = 64 * 1024
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | tuple[()] | None:
+    """The first and last byte a ``Range`` header asks of a file of ``size`` bytes (RFC 9110,
+    14.1.2): ``bytes=0-99``, ``bytes=100-`` (to the end), ``bytes=-50`` (the last 50). ``()``
+    when nothing of the file is in it (416); None for a header Plaza does not take (several
+    ranges, another unit, a malformed one), which is then ignored."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or (not match.group(1) and not match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:  # a suffix: the last N bytes
+        length = int(last)
+        return (max(size - length, 0), size - 1) if length and size else ()
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        return ()
+    return start, end
+
+
+def _file_part(file, length: int):
+    """``length`` bytes of ``file`` from where it stands, in chunks; closes it at the end (or when
+    the client leaves and the response is closed)."""
+    try:
+        while length > 0:
+            chunk = file.read(min(_PART_CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        file.close()
 
 
 @require_POST
@@ -59,7 +137,9 @@ def language_set(request):
     if request.user.is_authenticated and request.user.language != code:
         from plaza.accounts.services import user_profile_update
 
-        user_profile_update(user=request.user, display_name=request.user.display_name, language=code)
+        user_profile_update(
+            user=request.user, display_name=request.user.display_name, language=code
+        )
     return response
 
 

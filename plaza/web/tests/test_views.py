@@ -118,6 +118,52 @@ def test_uploaded_media_is_served_from_the_media_root_of_the_moment(client, sett
     assert b"".join(response.streaming_content) == b"hi"
 
 
+def _video(settings) -> bytes:
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    content = bytes(range(256)) * 40  # 10,240 bytes
+    (settings.MEDIA_ROOT / "clip.mp4").write_bytes(content)
+    return content
+
+
+@pytest.mark.parametrize(
+    ("asked", "first", "last"),
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=10000-", 10000, 10239),
+        ("bytes=-240", 10000, 10239),
+        ("bytes=10200-99999", 10200, 10239),  # past the end: to the end
+        ("bytes=0-1", 0, 1),  # what Safari asks first of a video
+    ],
+)
+def test_media_answers_the_byte_range_asked(client, settings, asked, first, last):
+    content = _video(settings)
+    response = client.get("/media/clip.mp4", HTTP_RANGE=asked)
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes {first}-{last}/{len(content)}"
+    assert response["Content-Length"] == str(last - first + 1)
+    assert response["Content-Type"] == "video/mp4" and response["Accept-Ranges"] == "bytes"
+    assert b"".join(response.streaming_content) == content[first : last + 1]
+
+
+def test_media_refuses_a_range_past_the_end_and_ignores_one_it_does_not_take(client, settings):
+    content = _video(settings)
+    past = client.get("/media/clip.mp4", HTTP_RANGE="bytes=20000-")
+    assert past.status_code == 416 and past["Content-Range"] == f"bytes */{len(content)}"
+    for ignored in ("bytes=0-1,5-9", "items=0-1", "bytes=9-2", "bytes=-"):
+        whole = client.get("/media/clip.mp4", HTTP_RANGE=ignored)
+        assert whole.status_code == 200, ignored
+        assert b"".join(whole.streaming_content) == content
+    # a range of a file changed since (If-Range no longer matches): the whole new file
+    stale = client.get(
+        "/media/clip.mp4", HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE="Mon, 01 Jan 2024 00:00:00 GMT"
+    )
+    assert stale.status_code == 200 and stale["Accept-Ranges"] == "bytes"
+    fresh = client.get(
+        "/media/clip.mp4", HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE=stale["Last-Modified"]
+    )
+    assert fresh.status_code == 206
+
+
 def test_log_in_and_sign_up_links_come_back_to_the_page(client):
     response = client.get("/search/?q=tea")
     assert 'href="/accounts/login/?next=/search/%3Fq%3Dtea"' in response.content.decode()
