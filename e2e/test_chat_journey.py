@@ -153,3 +153,48 @@ def test_a_guest_buys_in_the_chat_while_staff_step_in_live(browser_page, kicks_c
     # and: the bot says in the chat that the order is paid (it hears of the payment's capture
     # again once the checkout page has placed the order)
     expect(messages.locator(".ch-by-bot").last).to_contain_text(order.number)
+
+
+def test_a_guest_sends_a_receipt_and_a_video_of_a_torn_box_from_the_chat(
+    browser_page, kicks_court, screenshot, tmp_path
+):
+    """After delivery, a guest on a phone attaches the receipt (a PDF) and a video of the torn
+    box to the chat: both show in the chat at once, the video with its player, and the bot,
+    which cannot read them, asks a person; a web page passed off as a file is refused with the
+    reason."""
+    shop = kicks_court["shop"]
+    receipt = tmp_path / "receipt-7KQ2.pdf"
+    receipt.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    clip = tmp_path / "torn-box.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(4000))
+    page_file = tmp_path / "invoice.html"
+    page_file.write_bytes(b"<html><script>alert(1)</script></html>")
+
+    guest = browser_page(phone=True)
+    guest.goto(f"/chat/{shop.slug}/")
+    panel = guest.locator(".ch-chat")
+    expect(panel).to_be_visible()
+    attach = panel.locator("input[name=attachment]")
+
+    attach.set_input_files(str(page_file))
+    panel.get_by_role("button", name="Send").click()
+    expect(panel.locator("#ch-error")).to_contain_text("in a format Plaza does not keep")
+
+    attach.set_input_files(str(receipt))
+    write(panel, "Here is my receipt")
+    expect(panel.get_by_role("link", name=re.compile("receipt-7KQ2.pdf"))).to_be_visible()
+    # the bot cannot read a receipt: it asks a person at once rather than "did not understand"
+    expect(panel.locator(".ch-by-bot").last).to_contain_text("I have asked a person")
+    attach.set_input_files(str(clip))
+    write(panel, "The box came torn, see")
+    expect(panel.locator("video.ch-video")).to_have_count(1)
+    expect(panel.get_by_role("link", name=re.compile("torn-box.mp4"))).to_be_visible()
+    # the receipt downloads under its own name
+    with guest.expect_download() as download:
+        panel.get_by_role("link", name=re.compile("receipt-7KQ2.pdf")).click()
+    assert download.value.suggested_filename == "receipt-7KQ2.pdf"
+    screenshot(guest, "47-chat-files-phone")
+
+    conversation = Conversation.objects.get(shop=shop)
+    sent = conversation.messages.filter(sender_kind=SenderKind.CUSTOMER).order_by("pk")
+    assert [m.payload["file"]["kind"] for m in sent if m.file] == ["file", "video"]

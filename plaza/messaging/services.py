@@ -40,7 +40,7 @@ from plaza.core.sql import (
 )
 from plaza.core.text import plain_text
 from plaza.messaging.exceptions import TooManyMessages, WindowClosed
-from plaza.messaging.files import (  # noqa: F401  (the last two: for the channels' connectors)
+from plaza.messaging.files import (  # noqa: F401  (the checks: for the channels' connectors too)
     CustomerFile,
     FileKind,
     customer_file_check,
@@ -72,7 +72,7 @@ from plaza.messaging.selectors import (
     messaging_window,
     staff_mentioned,
 )
-from plaza.social.services import photo_prepare
+from plaza.social.services import PreparedMedia, photo_prepare
 
 # A guest or customer sends at most this many messages a minute to one shop.
 CUSTOMER_MESSAGES_PER_MINUTE = 20
@@ -400,6 +400,39 @@ def _message_store(
     return message, True
 
 
+# Photos by their first bytes: JPEG, PNG, GIF, WebP (RIFF....WEBP).
+_PICTURE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+def customer_upload_prepare(
+    *, upload: UploadedFile
+) -> tuple[PreparedMedia | None, CustomerFile | None]:
+    """A file a customer attaches on the web chat: (a photo, None), re-encoded as every photo
+    is; or (None, a video, an audio file or a document) checked as the channels' files are.
+    Raises ValidationError (translated) for anything else, or a file above the limits."""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if head.startswith(_PICTURE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return photo_prepare(upload=upload), None
+    limit = max_file_bytes()
+    if upload.size is None or upload.size > limit:
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.") % {"mb": max(limit // (1024 * 1024), 1)},
+            field="attachment",
+        )
+    claimed = upload.content_type or ""
+    return None, customer_file_check(
+        content=upload.read(),
+        content_type=claimed,
+        name=upload.name or "",
+        kind_hint=next(
+            (kind for kind in (FileKind.VIDEO, FileKind.AUDIO) if claimed.startswith(f"{kind}/")),
+            FileKind.DOCUMENT,
+        ),
+    )
+
+
 def web_chat_message_post(
     *,
     shop: Shop,
@@ -417,6 +450,8 @@ def web_chat_message_post(
     the customer's message, the bot's replies); raises TooManyMessages like
     ``customer_message_post``."""
     _rate_check(shop_id=shop.pk, key=rate_key or external_id)
+    # Checked (a photo re-encoded) before the conversation's row is locked.
+    photo, file = customer_upload_prepare(upload=attachment) if attachment else (None, None)
     with transaction.atomic():
         conversation = _web_conversation_locked(shop_id=shop.pk, external_id=external_id)
         if conversation is None:  # the first message: the new row is this transaction's alone
@@ -440,11 +475,12 @@ def web_chat_message_post(
         message, _created = _message_store(
             conversation=conversation,
             text=text,
-            prepared=photo_prepare(upload=attachment) if attachment is not None else None,
+            prepared=photo,
             payload=payload,
             external_id=None,
             attachment_url="",
             language=language,
+            file=file,
         )
     from plaza.messaging.bot.engine import bot_respond
 

@@ -11,7 +11,8 @@ What it does, in the order it checks:
 4. Order status; buying; questions about a product (price, sizes, colours, stock) named in the
    message (fuzzy title or SKU) or the one the chat was opened on; the shop's FAQ entries;
    shipping; recommendations (category, budget, popularity); greeting; thanks.
-5. Otherwise it says it did not understand; the second time in a row it hands off.
+5. Otherwise, a photo or a file it cannot read goes to a person at once; a text it does not
+   understand gets a "did not understand" (the second time in a row it hands off).
 
 Checkout in the chat: variant (buttons) -> quantity (buttons) -> the units are held -> the saved
 address, or one collected field by field -> the saved card and a "Pay" button, or a payment
@@ -400,7 +401,18 @@ def _respond(turn: Turn) -> None:
     if _answer(turn, intents):
         _understood(turn)
         return
+    if _sent_something_to_look_at(turn.message):
+        # A photo, a video, a voice note or a document the bot cannot read: a person can.
+        _handoff(turn, _("The customer sent a photo or a file the bot cannot read."))
+        return
     _not_understood(turn)
+
+
+def _sent_something_to_look_at(message: Message) -> bool:
+    payload = message.payload or {}
+    return bool(
+        message.attachment or message.file or payload.get("image_url") or payload.get("file")
+    )
 
 
 def _understood(turn: Turn) -> None:

@@ -208,6 +208,30 @@ def test_two_misunderstood_messages_in_a_row_hand_off(guest_chat):
     assert guest_chat.handed_off_at is not None
 
 
+def _send_file(conversation, text=""):
+    voice = services.customer_file_check(content=b"OggS\x00\x02" + bytes(300), kind_hint="audio")
+    message, _created = services.message_receive(conversation=conversation, text=text, file=voice)
+    return services.bot_answer(conversation=message.conversation, message=message)
+
+
+def test_a_voice_note_or_file_the_bot_cannot_read_goes_to_a_person_at_once(guest_chat):
+    # when: a voice note alone, which the bot cannot listen to
+    replies = _send_file(guest_chat)
+    # then: no "did not understand": a person is asked, and told why
+    guest_chat.refresh_from_db()
+    assert guest_chat.handed_off_at is not None
+    assert "asked a person" in texts(replies) and "did not understand" not in texts(replies)
+    note = guest_chat.messages.filter(sender_kind="system").latest("pk")
+    assert "photo or a file the bot cannot read" in note.text
+
+
+def test_a_file_with_a_question_the_bot_understands_is_answered(guest_chat, trail):
+    replies = _send_file(guest_chat, "how much is the trail pro")
+    guest_chat.refresh_from_db()
+    assert guest_chat.handed_off_at is None
+    assert "4,500" in texts(replies)
+
+
 def test_out_of_hours_the_bot_says_when_a_person_answers(shop, guest_chat):
     # People answer only on a day that is never today, wherever the shop's clock stands.
     open_day = (timezone.now() + timedelta(days=3)).weekday()

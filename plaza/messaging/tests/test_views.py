@@ -304,6 +304,56 @@ def test_a_photo_is_sent_and_shown(client, shop):
     assert f'src="{message.attachment.url}"' in response.content.decode()
 
 
+def test_a_video_a_voice_note_and_a_receipt_are_sent_from_the_chat_and_shown(client, shop):
+    # given: what a phone gives a file input (the type it says, the name it has)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    clip = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x02" * 800
+    voice = b"OggS\x00\x02" + b"\x01" * 600
+    receipt = b"%PDF-1.7\n" + b"3" * 900
+    uploads = [
+        SimpleUploadedFile("IMG_0042.MOV", clip, content_type="video/quicktime"),
+        SimpleUploadedFile("voice.ogg", voice, content_type="audio/ogg"),
+        SimpleUploadedFile("receipt.pdf", receipt, content_type="application/pdf"),
+    ]
+    # when
+    pages = [
+        client.post(send_url(shop), {"text": text, "attachment": upload}, **HTMX)
+        for text, upload in zip(("it came torn", "", ""), uploads, strict=True)
+    ]
+    # then: each kept under its own name with the format found, played or offered to download
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    video, audio, document = Message.objects.filter(file__gt="").order_by("pk")
+    assert video.text == "it came torn" and video.file.name.endswith("/IMG_0042.mp4")
+    assert video.payload["file"]["kind"] == "video" and not video.attachment
+    assert audio.payload["file"]["kind"] == "audio" and document.file.read() == receipt
+    html = [page.content.decode() for page in pages]
+    assert f'<video class="ch-video" src="{video.file.url}"' in html[0]
+    assert f'<audio class="ch-audio" src="{audio.file.url}"' in html[1]
+    assert f'href="{document.file.url}" download="receipt.pdf"' in html[2]
+    # the staff's list shows what came last
+    assert Conversation.objects.get().last_preview == "📎 receipt.pdf"
+
+
+def test_a_file_plaza_does_not_keep_is_refused_with_the_reason_and_nothing_is_stored(
+    client, shop, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PLAZA_MAX_CHAT_FILE_BYTES = 1024
+    page = SimpleUploadedFile("page.html", b"<script>x()</script>", content_type="text/html")
+    big = SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"0" * 2048, content_type="application/pdf")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    refused = [
+        client.post(send_url(shop), {"text": "", "attachment": upload}, **HTMX)
+        for upload in (page, big)
+    ]
+    assert [r.status_code for r in refused] == [422, 422]
+    assert "format que Plaza ne conserve pas" in refused[0].content.decode()
+    assert "dépasse 1 Mo" in refused[1].content.decode()
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
 def test_a_product_card_and_a_payment_link_render_in_a_bot_message(client, shop):
     # given: the guest wrote, and the bot sent a product card and a payment link
     send(client, shop, "I want it")
