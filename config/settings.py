@@ -153,8 +153,13 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "plaza.sqlite3",
             "OPTIONS": {
+                # read_uncommitted matters only to the tests' in-memory database, whose
+                # connections share one cache: there a reader's table lock made a concurrent
+                # writer fail at once ("database table is locked"), busy_timeout or not. A file
+                # database (this one) has no shared cache, and the pragma changes nothing.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+                    "PRAGMA read_uncommitted=1;"
                 ),
                 "transaction_mode": "IMMEDIATE",
             },

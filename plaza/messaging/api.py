@@ -105,6 +105,27 @@ def _product_card(payload: dict) -> dict | None:
     }
 
 
+class ChatFileOut(Schema):
+    kind: str = Field(..., description="`video`, `audio` (a voice note too) or `file`.")
+    name: str = Field(..., description="The name the sender's app gave it.")
+    type: str = Field(..., description="Its media type, from its content (e.g. `audio/ogg`).")
+    size: int = Field(..., description="In bytes.")
+    url: str
+
+
+def _file(obj: Message) -> dict | None:
+    sent = (obj.payload or {}).get("file")
+    if not obj.file or not isinstance(sent, dict):
+        return None
+    return {
+        "kind": str(sent.get("kind") or "file"),
+        "name": str(sent.get("name") or ""),
+        "type": str(sent.get("type") or ""),
+        "size": int(sent.get("size") or 0),
+        "url": obj.file.url,
+    }
+
+
 class ChatMessageOut(Schema):
     id: int
     direction: str = Field(..., description="`in`: from the customer; `out`: from the shop.")
@@ -112,6 +133,10 @@ class ChatMessageOut(Schema):
     author_name: str | None = Field(None, description="The staff member who answered.")
     text: str
     image_url: str | None = Field(None, description="A photo sent with the message.")
+    file: ChatFileOut | None = Field(
+        None,
+        description="A video, voice note or document sent with the message (the web chat's form takes them).",
+    )
     quick_replies: list[QuickReplyOut] = Field(
         ..., description="Buttons offered with a shop's message (the last one's apply)."
     )
@@ -136,6 +161,10 @@ class ChatMessageOut(Schema):
             return obj.attachment.url
         url = (obj.payload or {}).get("image_url")
         return str(url) if url else None
+
+    @staticmethod
+    def resolve_file(obj: Message) -> dict | None:
+        return _file(obj)
 
     @staticmethod
     def resolve_quick_replies(obj: Message) -> list[dict]:

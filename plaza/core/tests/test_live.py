@@ -9,6 +9,7 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from plaza.core import live
+from plaza.core.testing import run_async
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -21,7 +22,13 @@ def _redis_layer(prefix: str = ""):
 
 
 def _run(coroutine):
-    return asyncio.run(coroutine)
+    """``coroutine`` run to its end, on a thread of its own when this one runs an event loop
+    (Playwright's, once a browser journey ran in this test process)."""
+
+    async def scenario():
+        return await coroutine
+
+    return run_async(scenario)
 
 
 def _member(layer, group: str) -> str:

@@ -108,6 +108,31 @@ def test_a_product_card_and_a_payment_link_are_typed_fields(client, shop):
     }
 
 
+def test_a_file_sent_from_the_chat_form_is_a_typed_field(client, shop):
+    # given: the guest sent a voice note from the chat's form, then wrote through the API
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    voice = SimpleUploadedFile("note.ogg", b"OggS\x00\x02" + bytes(500), content_type="audio/ogg")
+    client.post(
+        f"/chat/{shop.slug}/messages/new/",
+        {"text": "", "attachment": voice},
+        HTTP_HX_REQUEST="true",
+    )
+    write(client, shop, "and a question")
+    # when
+    messages = chat(client, shop).json()["messages"]
+    # then
+    stored = Message.objects.get(file__gt="")
+    assert messages[0]["file"] == {
+        "kind": "audio",
+        "name": "note.ogg",
+        "type": "audio/ogg",
+        "size": 506,
+        "url": stored.file.url,
+    }
+    assert messages[0]["image_url"] is None and messages[1]["file"] is None
+
+
 def test_a_quick_reply_and_the_product_reach_the_bot(client, shop):
     # given
     product = make_product(shop, stock=2)
