@@ -12,6 +12,7 @@ Instagram), settings that tests point at a local recorder.
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
@@ -39,6 +40,21 @@ WHATSAPP_ROW_TITLE_MAX = 24
 WHATSAPP_ROW_ID_MAX = 200
 WHATSAPP_LIST_BUTTON_MAX = 20
 WHATSAPP_CTA_TEXT_MAX = 20  # a call-to-action URL button's label
+WHATSAPP_CAPTION_MAX = 1024
+
+
+@dataclass(frozen=True)
+class Media:
+    """A photo or file a message carries, at an address the network can fetch: ``kind`` is
+    ``image``, ``video``, ``audio`` or ``file``; ``name``, a document's name."""
+
+    kind: str
+    url: str
+    name: str = ""
+
+
+_MESSENGER_MEDIA = {"image": "image", "video": "video", "audio": "audio", "file": "file"}
+_WHATSAPP_MEDIA = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
 # Files customers send besides photos, by the network's type, and what Plaza keeps them as.
 _MESSENGER_FILES = {"video": "video", "audio": "audio", "file": "file"}
 _WHATSAPP_FILES = {"audio": "audio", "video": "video", "document": "file"}
@@ -340,14 +356,17 @@ def parse_whatsapp(payload: dict) -> list[Incoming]:
 # --- outbound ------------------------------------------------------------------------
 
 
-def _absolute(url: str) -> str:
+def absolute_url(url: str) -> str:
+    """``url`` as the networks fetch it: a path of Plaza's behind ``SITE_URL``."""
     return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
 
 
-def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = "") -> list[dict]:
-    """The Send API bodies for one Plaza message: the text in pieces of at most 2,000
-    characters, then a product card (generic template) or a payment button (button template);
-    quick replies (13 at most, titles of 20) ride on the last body."""
+def messenger_bodies(
+    *, recipient: dict, text: str, payload: dict, tag: str = "", media: Media | None = None
+) -> list[dict]:
+    """The Send API bodies for one Plaza message: its photo or file first (``media``), the text
+    in pieces of at most 2,000 characters, then a product card (generic template) or a payment
+    button (button template); quick replies (13 at most, titles of 20) ride on the last body."""
     base = {"recipient": recipient}
     if tag:
         base.update(messaging_type="MESSAGE_TAG", tag=tag)
@@ -387,7 +406,7 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
             "buttons": [
                 {
                     "type": "web_url",
-                    "url": _absolute(card.get("url") or "/"),
+                    "url": absolute_url(card.get("url") or "/"),
                     "title": _cut(_("View"), BUTTON_TITLE_MAX),
                 },
                 {
@@ -398,7 +417,7 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
             ][:BUTTONS_MAX],
         }
         if card.get("image"):
-            element["image_url"] = _absolute(card["image"])
+            element["image_url"] = absolute_url(card["image"])
         messages.append(
             {
                 "attachment": {
@@ -406,6 +425,16 @@ def messenger_bodies(*, recipient: dict, text: str, payload: dict, tag: str = ""
                     "payload": {"template_type": "generic", "elements": [element]},
                 }
             }
+        )
+    if media is not None:
+        messages.insert(
+            0,
+            {
+                "attachment": {
+                    "type": _MESSENGER_MEDIA[media.kind],
+                    "payload": {"url": media.url, "is_reusable": True},
+                }
+            },
         )
     if not messages:
         messages.append({"text": "…"})
@@ -439,11 +468,27 @@ def whatsapp_media(*, token: str, media_id: str, max_bytes: int) -> tuple[bytes,
     return get_file(url, headers=headers, max_bytes=max_bytes)
 
 
-def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
+def whatsapp_bodies(*, to: str, text: str, payload: dict, media: Media | None = None) -> list[dict]:
     """Cloud API bodies: reply buttons (3 at most) or a list (10 rows at most) for quick
     replies; without them, a product card or a payment link is a call-to-action button (the
-    product's photo above the text, "View" or "Pay" below it); else plain text."""
+    product's photo above the text, "View" or "Pay" below it); else plain text. A photo or file
+    (``media``) goes first, with the text as its caption when nothing else rides on it."""
     base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+    if media is not None:
+        kind = _WHATSAPP_MEDIA[media.kind]
+        sent_media: dict = {"link": media.url}
+        alone = not (
+            payload.get("product") or payload.get("pay_url") or payload.get("quick_replies")
+        )
+        captioned = alone and kind != "audio" and len(text) <= WHATSAPP_CAPTION_MAX
+        if captioned and text:
+            sent_media["caption"] = text
+        if kind == "document" and media.name:
+            sent_media["filename"] = media.name
+        first = {**base, "type": kind, kind: sent_media}
+        if captioned or (alone and not text):
+            return [first]
+        return [first, *whatsapp_bodies(to=to, text=text, payload=payload)]
     template = payload.get("template")
     if isinstance(template, dict):
         sent: dict = {
@@ -462,7 +507,7 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
     quick = payload.get("quick_replies") or []
     # The photo of the product, above a message with buttons (a public address).
     header = (
-        {"type": "image", "image": {"link": _absolute(card["image"])}}
+        {"type": "image", "image": {"link": absolute_url(card["image"])}}
         if (card and card.get("image"))
         else None
     )
@@ -481,7 +526,7 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
                         "display_text": _cut(
                             _("Pay") if pay_url else _("View"), WHATSAPP_CTA_TEXT_MAX
                         ),
-                        "url": pay_url or _absolute(card.get("url") or "/"),
+                        "url": pay_url or absolute_url(card.get("url") or "/"),
                     },
                 },
             }
@@ -491,7 +536,7 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict) -> list[dict]:
     lines = [text] if text else []
     if card:
         lines.append(
-            f"{card.get('title')} — {card.get('price')}\n{_absolute(card.get('url') or '/')}"
+            f"{card.get('title')} — {card.get('price')}\n{absolute_url(card.get('url') or '/')}"
         )
     if pay_url:
         lines.append(pay_url)

@@ -833,14 +833,34 @@ def _send(connection: ChannelConnection, message: Message, *, comment_id: str = 
         return _send_in_language(connection, message, comment_id=comment_id)
 
 
+def _outgoing_media(message: Message) -> meta.Media | None:
+    """The photo (or file) a shop's message carries, at the public address the network fetches
+    it from (``SITE_URL``, or the storage's own address)."""
+    if message.attachment:
+        return meta.Media(kind="image", url=meta.absolute_url(message.attachment.url))
+    sent = (message.payload or {}).get("file")
+    if message.file and isinstance(sent, dict) and sent.get("kind") in FileKind.ALL:
+        return meta.Media(
+            kind=sent["kind"],
+            url=meta.absolute_url(message.file.url),
+            name=str(sent.get("name") or ""),
+        )
+    return None
+
+
 def _send_in_language(connection: ChannelConnection, message: Message, *, comment_id: str) -> str:
     creds = connection_credentials(connection)
     payload = dict(message.payload or {})
     conversation = message.conversation
+    media = _outgoing_media(message)
     if connection.channel in (Channel.MESSENGER, Channel.INSTAGRAM):
         recipient = {"comment_id": comment_id} if comment_id else {"id": conversation.external_id}
         bodies = meta.messenger_bodies(
-            recipient=recipient, text=message.text, payload=payload, tag=payload.get("tag", "")
+            recipient=recipient,
+            text=message.text,
+            payload=payload,
+            tag=payload.get("tag", ""),
+            media=None if comment_id else media,  # a private reply is one text message
         )
         for body in bodies:
             body["message"]["metadata"] = "plaza"
@@ -852,7 +872,7 @@ def _send_in_language(connection: ChannelConnection, message: Message, *, commen
         )
     if connection.channel == Channel.WHATSAPP:
         bodies = meta.whatsapp_bodies(
-            to=conversation.external_id, text=message.text, payload=payload
+            to=conversation.external_id, text=message.text, payload=payload, media=media
         )
         return meta.send_whatsapp(
             phone_number_id=connection.account_id,
@@ -880,6 +900,15 @@ def _send_in_language(connection: ChannelConnection, message: Message, *, commen
                     currency=str(invoice.get("currency") or ""),
                     prices=[(str(label), int(amount)) for label, amount in invoice["prices"]],
                 ),
+            )
+        if media is not None:
+            return telegram.send_with_media(
+                token=token,
+                chat_id=conversation.external_id,
+                text=message.text,
+                payload=payload,
+                kind=media.kind,
+                url=media.url,
             )
         return telegram.send(
             token=token, chat_id=conversation.external_id, text=message.text, payload=payload

@@ -19,6 +19,7 @@ from plaza.connectors.http import get_file, post_json
 from plaza.connectors.inbound import Incoming
 
 TEXT_MAX = 4096
+CAPTION_MAX = 1024
 CALLBACK_DATA_MAX_BYTES = 64
 BUTTON_TEXT_MAX = 64
 INVOICE_TITLE_MAX = 32
@@ -228,6 +229,33 @@ def send(*, token: str, chat_id: str, text: str, payload: dict) -> str:
     return _message_id(
         call(token, "sendMessage", message_body(chat_id=chat_id, text=text, payload=payload))
     )
+
+
+# A photo or file by its kind: the Bot API method and the field its address goes in.
+_MEDIA_METHODS = {
+    "image": ("sendPhoto", "photo"),
+    "video": ("sendVideo", "video"),
+    "audio": ("sendAudio", "audio"),
+    "file": ("sendDocument", "document"),
+}
+
+
+def send_with_media(
+    *, token: str, chat_id: str, text: str, payload: dict, kind: str, url: str
+) -> str:
+    """A message with a photo or file (``kind`` image, video, audio or file) at ``url``, which
+    Telegram fetches: the text is its caption when it fits and no button rides on it;
+    otherwise the file, then the message as ``send`` sends it."""
+    method, field_name = _MEDIA_METHODS[kind]
+    body: dict = {"chat_id": chat_id, field_name: url}
+    buttons = payload.get("product") or payload.get("pay_url") or payload.get("quick_replies")
+    captioned = not buttons and len(text) <= CAPTION_MAX
+    if captioned and text:
+        body["caption"] = text
+    sent = _message_id(call(token, method, body))
+    if captioned:
+        return sent
+    return send(token=token, chat_id=chat_id, text=text, payload=payload)
 
 
 def answer_callback(*, token: str, callback_query_id: str) -> None:

@@ -20,6 +20,14 @@ from urllib.parse import urlsplit
 
 from plaza.core.testing import LoopbackServer
 
+# The Bot API's methods that send a file by its address, and the field the address goes in.
+TELEGRAM_MEDIA_METHODS = {
+    "sendPhoto": "photo",
+    "sendVideo": "video",
+    "sendAudio": "audio",
+    "sendDocument": "document",
+}
+
 
 @dataclass
 class Recorded:
@@ -117,7 +125,7 @@ class NetworkRecorder:
             method = request.path.rsplit("/", 1)[-1]
             if method == "getMe":
                 return {"ok": True, "result": {"id": 777, "is_bot": True, "username": "kicks_bot"}}
-            if method in ("sendMessage", "sendInvoice"):
+            if method in ("sendMessage", "sendInvoice", *TELEGRAM_MEDIA_METHODS):
                 return {
                     "ok": True,
                     "result": {"message_id": n, "chat": {"id": request.json.get("chat_id")}},
@@ -163,6 +171,12 @@ class NetworkRecorder:
                 prices = body.get("prices") or []
                 if not prices or any(not isinstance(p.get("amount"), int) for p in prices):
                     problem("prices need integer amounts in minor units")
+            if method in TELEGRAM_MEDIA_METHODS:
+                field_name = TELEGRAM_MEDIA_METHODS[method]
+                if not str(body.get(field_name, "")).startswith(("http://", "https://")):
+                    problem(f"{method} has no {field_name} address")
+                if "caption" in body and not 0 <= len(body["caption"]) <= 1024:
+                    problem("a caption is 0 to 1024 characters")
             if method == "sendMessage":
                 if not 1 <= len(body.get("text") or "") <= 4096:
                     problem("text is not 1 to 4096 characters")
@@ -213,7 +227,12 @@ class NetworkRecorder:
                 problem("a quick reply title is not 1 to 20 characters")
             if not 1 <= len(reply.get("payload", "")) <= 1000:
                 problem("a quick reply payload is not 1 to 1000 characters")
-        template = ((message.get("attachment") or {}).get("payload")) or {}
+        attachment = message.get("attachment") or {}
+        if attachment.get("type") in ("image", "video", "audio", "file"):
+            url = str((attachment.get("payload") or {}).get("url", ""))
+            if not url.startswith(("http://", "https://")):
+                problem(f"{attachment['type']} attachment has no absolute url")
+        template = (attachment.get("payload")) or {}
         if template.get("template_type") == "button":
             if not 1 <= len(template.get("text", "")) <= 640:
                 problem("button template text is not 1 to 640 characters")
@@ -296,5 +315,15 @@ class NetworkRecorder:
                         not text or "\n" in text or "\t" in text or "     " in text
                     ):
                         problem("a text parameter is one line, no tabs, no five spaces")
+        elif kind in ("image", "video", "audio", "document"):
+            # Media messages (Cloud API reference, "Media messages"): a link Meta fetches; a
+            # caption of at most 1,024 characters (none on audio); a document's filename.
+            media = body.get(kind) or {}
+            if not str(media.get("link", "")).startswith(("http://", "https://")):
+                problem(f"{kind} has no absolute link")
+            if "caption" in media and (kind == "audio" or not 1 <= len(media["caption"]) <= 1024):
+                problem(f"{kind} caption is not 1 to 1024 characters (audio has none)")
+            if "filename" in media and kind != "document":
+                problem("only a document has a filename")
         else:
             problem(f"unexpected type {kind!r}")
