@@ -57,7 +57,7 @@ class ReplyForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    image = forms.FileField(label=_("Photo"), required=False)
+    image = forms.FileField(label=_("Photo or file"), required=False)
     product_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     note = forms.BooleanField(label=_("Private note"), required=False)
 

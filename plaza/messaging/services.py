@@ -404,12 +404,13 @@ def _message_store(
 _PICTURE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 
 
-def customer_upload_prepare(
+def chat_upload_prepare(
     *, upload: UploadedFile
 ) -> tuple[PreparedMedia | None, CustomerFile | None]:
-    """A file a customer attaches on the web chat: (a photo, None), re-encoded as every photo
-    is; or (None, a video, an audio file or a document) checked as the channels' files are.
-    Raises ValidationError (translated) for anything else, or a file above the limits."""
+    """A file attached in a chat (by a shopper on the web chat, by staff in the Inbox): (a photo,
+    None), re-encoded as every photo is; or (None, a video, an audio file or a document) checked
+    as the channels' files are. Raises ValidationError (translated) for anything else, or a file
+    above the limits."""
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
@@ -451,7 +452,7 @@ def web_chat_message_post(
     ``customer_message_post``."""
     _rate_check(shop_id=shop.pk, key=rate_key or external_id)
     # Checked (a photo re-encoded) before the conversation's row is locked.
-    photo, file = customer_upload_prepare(upload=attachment) if attachment else (None, None)
+    photo, file = chat_upload_prepare(upload=attachment) if attachment else (None, None)
     with transaction.atomic():
         conversation = _web_conversation_locked(shop_id=shop.pk, external_id=external_id)
         if conversation is None:  # the first message: the new row is this transaction's alone
@@ -636,6 +637,7 @@ def _outgoing(
     payload: dict,
     attachment=None,
     tag: str = "",
+    file: CustomerFile | None = None,
 ) -> Message:
     conversation = _lock(conversation)
     now = timezone.now()
@@ -665,10 +667,13 @@ def _outgoing(
     )
     if attachment is not None:
         message.attachment.save(attachment.name, ContentFile(attachment.content), save=False)
+    if file is not None:
+        message.payload["file"] = file.summary
+        message.file.save(file.name, ContentFile(file.content), save=False)
     message.save()
     fields = ["last_message_at", "last_preview", "updated_at"]
     conversation.last_message_at = now
-    conversation.last_preview = _preview(text, attachment is not None, payload)
+    conversation.last_preview = _preview(text, attachment is not None, message.payload)
     if sender_kind == SenderKind.STAFF:
         if conversation.waiting_since is not None:
             conversation.waiting_since = None
@@ -709,8 +714,9 @@ def staff_message_send(
     attachment: UploadedFile | None = None,
     product_id: int | None = None,
 ) -> Message:
-    """Staff answer the customer: text (``/shortcode`` expands), a photo, or a product card.
-    Refused with the reason outside the channel's messaging window."""
+    """Staff answer the customer: text (``/shortcode`` expands), a photo or a file (a video, an
+    audio file, a document: ``chat_upload_prepare``), or a product card. Refused with the reason
+    outside the channel's messaging window."""
     if not _is_staff(conversation.shop_id, author):
         raise NotFound(_("This conversation does not exist."))
     text = canned_reply_expand(shop=conversation.shop, text=text or "")
@@ -720,14 +726,15 @@ def staff_message_send(
 
         payload["product"] = product_card(shop=conversation.shop, product_id=product_id)
     text = _clean_message_text(text, allow_empty=attachment is not None or bool(payload))
-    prepared = photo_prepare(upload=attachment) if attachment is not None else None
+    photo, file = chat_upload_prepare(upload=attachment) if attachment else (None, None)
     return _outgoing(
         conversation=conversation,
         sender_kind=SenderKind.STAFF,
         author=author,
         text=text,
         payload=payload,
-        attachment=prepared,
+        attachment=photo,
+        file=file,
     )
 
 

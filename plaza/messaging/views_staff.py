@@ -294,9 +294,9 @@ def inbox_messages(request, membership, conversation_id: int):
 @shop_staff_view()
 @require_POST
 def inbox_send(request, membership, conversation_id: int):
-    """A reply to the customer (text, ``/shortcode``, a photo, a product card) or a private
-    note. htmx gets the new message's HTML, or the error with its status; a plain form post
-    goes back to the conversation."""
+    """A reply to the customer (text, ``/shortcode``, a photo or a file, a product card) or a
+    private note. htmx gets the new message's HTML, or the error with its status; a plain form
+    post goes back to the conversation."""
     conversation = _conversation(membership, conversation_id)
     form = ReplyForm(request.POST, request.FILES)
     status = 422
@@ -316,7 +316,16 @@ def inbox_send(request, membership, conversation_id: int):
                     product_id=data["product_id"],
                 )
         except DomainError as exc:
-            form_add_domain_error(form, exc, fields={"media": "image", "product": "product_id"})
+            form_add_domain_error(
+                form,
+                exc,
+                fields={
+                    "media": "image",
+                    "attachment": "image",
+                    "file": "image",
+                    "product": "product_id",
+                },
+            )
             status = exc.status_code
         else:
             if is_htmx(request):

@@ -86,3 +86,49 @@ def test_a_photo_goes_to_telegram_with_sendphoto(client, telegram_bot, recorder,
         "caption": "In red",
     }
     assert BOT_ID in recorder.sent("/sendPhoto")[-1].path
+
+
+def test_a_document_goes_to_whatsapp_with_its_name_and_to_telegram_with_senddocument(
+    client, whatsapp, telegram_bot, recorder, owner, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = {"from": "16505551234", "id": "wamid.d", "timestamp": "1739321024", "type": "text"}
+    post_meta(client, whatsapp, whatsapp_delivery([{**text, "text": {"body": "size chart?"}}]))
+    update = {
+        "update_id": 6,
+        "message": {
+            "message_id": 6,
+            "date": 1739321024,
+            "text": "size chart?",
+            "chat": {"id": 4242, "type": "private"},
+            "from": {"id": 4242, "is_bot": False, "first_name": "Ana", "language_code": "en"},
+        },
+    }
+    post_telegram(client, telegram_bot, update)
+    on_whatsapp, on_telegram = Conversation.objects.order_by("pk")
+    # when: staff answer each with the size chart
+    sent = [
+        messaging.staff_message_send(
+            conversation=conversation,
+            author=owner,
+            text="Our size chart",
+            attachment=SimpleUploadedFile(
+                "size-chart.pdf", b"%PDF-1.7\n" + b"1" * 300, content_type="application/pdf"
+            ),
+        )
+        for conversation in (on_whatsapp, on_telegram)
+    ]
+    # then
+    document = recorder.sent(f"/{PHONE_ID}/messages")[-1].json
+    assert document["type"] == "document"
+    assert document["document"] == {
+        "link": settings.SITE_URL + sent[0].file.url,
+        "caption": "Our size chart",
+        "filename": "size-chart.pdf",
+    }
+    assert recorder.sent("/sendDocument")[-1].json == {
+        "chat_id": "4242",
+        "document": settings.SITE_URL + sent[1].file.url,
+        "caption": "Our size chart",
+    }

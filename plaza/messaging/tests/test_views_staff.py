@@ -418,6 +418,38 @@ def test_a_reply_with_a_photo_stores_the_photo(owner_client, conversation):
     assert conversation.messages.latest("pk").attachment
 
 
+def test_a_reply_with_a_document_shows_in_the_inbox_and_the_customers_chat(
+    owner_client, client, shop
+):
+    # given: a guest's web chat
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(reverse("messaging:chat-message-create", args=[shop.slug]), {"text": "size chart?"})
+    conversation = Conversation.objects.get(shop=shop)
+    chart = SimpleUploadedFile(
+        "size-chart.pdf", b"%PDF-1.7\n" + b"1" * 500, content_type="application/pdf"
+    )
+    # when: staff answer with the shop's size chart
+    response = owner_client.post(
+        conversation_url("inbox-send", conversation),
+        {"text": "Here is our size chart", "image": chart},
+        HTTP_HX_REQUEST="true",
+    )
+    # then: it is kept with the reply and offered to download on both sides
+    sent = conversation.messages.get(sender_kind=SenderKind.STAFF)
+    assert sent.file.name.endswith("/size-chart.pdf") and sent.payload["file"]["kind"] == "file"
+    assert f'href="{sent.file.url}" download="size-chart.pdf"' in response.text
+    chat_page = client.get(reverse("messaging:chat-detail", args=[shop.slug])).content.decode()
+    assert f'href="{sent.file.url}" download="size-chart.pdf"' in chat_page
+    # and: a page passed off as a file is refused with the reason, nothing sent
+    page = SimpleUploadedFile("chart.html", b"<script>x()</script>", content_type="text/html")
+    refused = owner_client.post(
+        conversation_url("inbox-send", conversation), {"text": "", "image": page}
+    )
+    assert refused.status_code == 422 and "format Plaza does not keep" in refused.text
+    assert conversation.messages.filter(sender_kind=SenderKind.STAFF).count() == 1
+
+
 def test_a_product_card_is_sent_from_the_picker(owner_client, shop, conversation):
     # given
     product = make_product(shop, title="Court Classic", price=450_000, stock=5)
