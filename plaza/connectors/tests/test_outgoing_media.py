@@ -20,6 +20,20 @@ from plaza.messaging.models import Conversation
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _telegram_text(update_id: int, text: str) -> dict:
+    """Ana (chat 4242) writes ``text`` to the bot."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1739321024,
+            "text": text,
+            "chat": {"id": 4242, "type": "private"},
+            "from": {"id": 4242, "is_bot": False, "first_name": "Ana", "language_code": "en"},
+        },
+    }
+
+
 def _photo_url(message, settings) -> str:
     return settings.SITE_URL + message.attachment.url
 
@@ -63,17 +77,7 @@ def test_a_photo_goes_to_whatsapp_with_its_caption_and_alone_without_text(
 
 
 def test_a_photo_goes_to_telegram_with_sendphoto(client, telegram_bot, recorder, owner, settings):
-    update = {
-        "update_id": 5,
-        "message": {
-            "message_id": 5,
-            "date": 1739321024,
-            "text": "red?",
-            "chat": {"id": 4242, "type": "private"},
-            "from": {"id": 4242, "is_bot": False, "first_name": "Ana", "language_code": "en"},
-        },
-    }
-    post_telegram(client, telegram_bot, update)
+    post_telegram(client, telegram_bot, _telegram_text(5, "red?"))
     conversation = Conversation.objects.get()
     # when
     sent = messaging.staff_message_send(
@@ -95,17 +99,7 @@ def test_a_document_goes_to_whatsapp_with_its_name_and_to_telegram_with_senddocu
 
     text = {"from": "16505551234", "id": "wamid.d", "timestamp": "1739321024", "type": "text"}
     post_meta(client, whatsapp, whatsapp_delivery([{**text, "text": {"body": "size chart?"}}]))
-    update = {
-        "update_id": 6,
-        "message": {
-            "message_id": 6,
-            "date": 1739321024,
-            "text": "size chart?",
-            "chat": {"id": 4242, "type": "private"},
-            "from": {"id": 4242, "is_bot": False, "first_name": "Ana", "language_code": "en"},
-        },
-    }
-    post_telegram(client, telegram_bot, update)
+    post_telegram(client, telegram_bot, _telegram_text(6, "size chart?"))
     on_whatsapp, on_telegram = Conversation.objects.order_by("pk")
     # when: staff answer each with the size chart
     sent = [
