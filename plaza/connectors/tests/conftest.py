@@ -126,3 +126,17 @@ def whatsapp_delivery(messages=(), statuses=(), name="Sheena", wa_id="1650555123
         "object": "whatsapp_business_account",
         "entry": [{"id": "WABA_ID", "changes": [{"field": "messages", "value": value}]}],
     }
+
+
+def telegram_message(text, update_id=1, chat=4242, language="en"):
+    """An Update: Ana (``chat``) writes ``text`` to the bot."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1739321024,
+            "text": text,
+            "chat": {"id": chat, "type": "private"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": language},
+        },
+    }

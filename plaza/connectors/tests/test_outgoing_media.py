@@ -12,26 +12,13 @@ from plaza.connectors.tests.conftest import (
     messenger_message,
     post_meta,
     post_telegram,
+    telegram_message,
     whatsapp_delivery,
 )
 from plaza.messaging import services as messaging
 from plaza.messaging.models import Conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _telegram_text(update_id: int, text: str) -> dict:
-    """Ana (chat 4242) writes ``text`` to the bot."""
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1739321024,
-            "text": text,
-            "chat": {"id": 4242, "type": "private"},
-            "from": {"id": 4242, "is_bot": False, "first_name": "Ana", "language_code": "en"},
-        },
-    }
 
 
 def _photo_url(message, settings) -> str:
@@ -77,7 +64,7 @@ def test_a_photo_goes_to_whatsapp_with_its_caption_and_alone_without_text(
 
 
 def test_a_photo_goes_to_telegram_with_sendphoto(client, telegram_bot, recorder, owner, settings):
-    post_telegram(client, telegram_bot, _telegram_text(5, "red?"))
+    post_telegram(client, telegram_bot, telegram_message("red?", update_id=5))
     conversation = Conversation.objects.get()
     # when
     sent = messaging.staff_message_send(
@@ -99,7 +86,7 @@ def test_a_document_goes_to_whatsapp_with_its_name_and_to_telegram_with_senddocu
 
     text = {"from": "16505551234", "id": "wamid.d", "timestamp": "1739321024", "type": "text"}
     post_meta(client, whatsapp, whatsapp_delivery([{**text, "text": {"body": "size chart?"}}]))
-    post_telegram(client, telegram_bot, _telegram_text(6, "size chart?"))
+    post_telegram(client, telegram_bot, telegram_message("size chart?", update_id=6))
     on_whatsapp, on_telegram = Conversation.objects.order_by("pk")
     # when: staff answer each with the size chart
     sent = [

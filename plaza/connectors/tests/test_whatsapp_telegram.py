@@ -12,6 +12,7 @@ from plaza.connectors.tests.conftest import (
     PHONE_ID,
     post_meta,
     post_telegram,
+    telegram_message,
     whatsapp_delivery,
 )
 from plaza.messaging import services as messaging
@@ -212,22 +213,14 @@ def test_a_whatsapp_delivery_for_another_number_is_ignored(client, whatsapp, rec
 # --- Telegram ------------------------------------------------------------------------
 
 
-def _tg_message(text, update_id=1, chat=4242, language="en"):
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1739321024,
-            "text": text,
-            "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": language},
-        },
-    }
-
-
 def test_a_wrong_or_missing_secret_token_is_refused(client, telegram_bot, recorder):
-    assert post_telegram(client, telegram_bot, _tg_message("hi"), secret="nope").status_code == 403
-    assert post_telegram(client, telegram_bot, _tg_message("hi"), secret=None).status_code == 403
+    assert (
+        post_telegram(client, telegram_bot, telegram_message("hi"), secret="nope").status_code
+        == 403
+    )
+    assert (
+        post_telegram(client, telegram_bot, telegram_message("hi"), secret=None).status_code == 403
+    )
     assert not InboundEvent.objects.exists()
 
 
@@ -235,7 +228,7 @@ def test_a_telegram_message_is_answered_with_inline_buttons(client, telegram_bot
     response = post_telegram(
         client,
         telegram_bot,
-        _tg_message("Bonjour, la Trail Pro en taille 42 est en stock ?", language="fr"),
+        telegram_message("Bonjour, la Trail Pro en taille 42 est en stock ?", language="fr"),
     )
     assert response.status_code == 200
     conversation = Conversation.objects.get()
@@ -247,7 +240,7 @@ def test_a_telegram_message_is_answered_with_inline_buttons(client, telegram_bot
 
 
 def test_a_tapped_button_is_acknowledged_and_moves_the_flow(client, telegram_bot, recorder, trail):
-    post_telegram(client, telegram_bot, _tg_message("trail pro 42 in stock?"))
+    post_telegram(client, telegram_bot, telegram_message("trail pro 42 in stock?"))
     buttons = [
         b
         for row in recorder.sent("/sendMessage")[-1].json["reply_markup"]["inline_keyboard"]
@@ -283,8 +276,8 @@ def test_a_telegram_payment_button_is_in_the_active_language():
 
 
 def test_a_replayed_update_has_no_second_effect(client, telegram_bot, recorder):
-    post_telegram(client, telegram_bot, _tg_message("hi", update_id=5))
-    post_telegram(client, telegram_bot, _tg_message("hi", update_id=5))
+    post_telegram(client, telegram_bot, telegram_message("hi", update_id=5))
+    post_telegram(client, telegram_bot, telegram_message("hi", update_id=5))
     assert Message.objects.filter(sender_kind=SenderKind.CUSTOMER).count() == 1
     assert InboundEvent.objects.get().event_id == f"{BOT_ID}:5"
 
@@ -319,8 +312,8 @@ def paying_bot(telegram_bot):
 
 
 def _to_invoice(client, bot, recorder):
-    post_telegram(client, bot, _tg_message("I want the trail pro in 42", update_id=10))
-    post_telegram(client, bot, _tg_message("1", update_id=11))
+    post_telegram(client, bot, telegram_message("I want the trail pro in 42", update_id=10))
+    post_telegram(client, bot, telegram_message("1", update_id=11))
     return recorder.sent("/sendInvoice")[-1].json
 
 
@@ -540,7 +533,7 @@ def test_a_telegram_photo_is_fetched_through_getfile(client, telegram_bot, recor
         body={"ok": True, "result": {"file_id": "BIG", "file_path": "photos/file_7.jpg"}},
     )
     recorder.keep_file("/file/bot777:AAbot/photos/file_7.jpg", _png(), "image/jpeg")
-    update = _tg_message("", update_id=9)
+    update = telegram_message("", update_id=9)
     del update["message"]["text"]
     update["message"]["photo"] = [
         {"file_id": "SMALL", "file_unique_id": "s", "width": 90, "height": 67},
