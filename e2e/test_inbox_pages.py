@@ -327,10 +327,11 @@ def test_after_the_window_closes_mara_sends_an_approved_template_with_its_values
 
 
 def test_mara_plays_a_voice_note_and_downloads_a_receipt_a_customer_sent_on_her_phone(
-    page, login_as, mara, inbox, screenshot
+    page, login_as, mara, inbox, screenshot, tmp_path
 ):
     """A WhatsApp customer sent a voice note, a PDF receipt and a video too large to keep: Mara
-    sees a player, downloads the receipt under its own name, and reads why the video is missing."""
+    sees a player, downloads the receipt under its own name, reads why the video is missing, and
+    answers with a PDF of her own."""
     shop, _first = inbox
     customer = services.conversation_open(
         shop=shop, channel="whatsapp", external_id="639179876543", name="Joy Ramos"
@@ -374,3 +375,13 @@ def test_mara_plays_a_voice_note_and_downloads_a_receipt_a_customer_sent_on_her_
     ).to_be_visible()
     page.locator(".inbox-audio").scroll_into_view_if_needed()
     screenshot(page, "46-inbox-files-phone")
+
+    # Mara answers with the shop's return form, a PDF, from her phone
+    form_file = tmp_path / "return-form.pdf"
+    form_file.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    page.get_by_label("Photo or file").set_input_files(str(form_file))
+    page.get_by_label("Reply", exact=True).fill("Sorry about the box: fill this in and we swap it")
+    page.get_by_role("button", name="Send", exact=True).click()
+    sent = page.locator(".inbox-msg-staff").last
+    expect(sent).to_contain_text("fill this in and we swap it")
+    expect(sent.get_by_role("link", name=re.compile("return-form.pdf"))).to_be_visible()
