@@ -281,7 +281,8 @@ def test_after_the_window_closes_mara_sends_an_approved_template_with_its_values
     page, login_as, mara, inbox, settings, screenshot
 ):
     """On WhatsApp, two days after the customer's last message, a free reply is refused; the
-    approved template goes out, its values one per line, and shows in the conversation."""
+    approved template goes out, its values one per line and its tracking button's end, and
+    shows in the conversation."""
     from plaza.connectors.services import connection_save
     from plaza.connectors.tests.recorder import NetworkRecorder
 
@@ -310,17 +311,24 @@ def test_after_the_window_closes_mara_sends_an_approved_template_with_its_values
         page.get_by_label("Approved template").fill("order_shipped")
         page.get_by_label("Language code").fill("en_US")
         page.get_by_label("Values, one per line").fill("Liza\n7KQ2-M9XA")
+        page.get_by_text("Header and button").click()
+        page.get_by_label("Button value").fill("7KQ2-M9XA")
         page.locator(".inbox-template").scroll_into_view_if_needed()
         screenshot(page, "45-inbox-template-phone")
         page.get_by_role("button", name="Send template").click()
         expect(page.locator(".inbox-msg-staff").last).to_contain_text(
-            "Template order_shipped (en_US): Liza · 7KQ2-M9XA"
+            "Template order_shipped (en_US): Liza · 7KQ2-M9XA · 7KQ2-M9XA"
         )
         sent = [r.json for r in network.sent("/messages") if r.json.get("type") == "template"]
-        assert sent[-1]["template"]["components"][0]["parameters"] == [
+        body, button = sent[-1]["template"]["components"]
+        assert body["parameters"] == [
             {"type": "text", "text": "Liza"},
             {"type": "text", "text": "7KQ2-M9XA"},
         ]
+        assert (button["sub_type"], button["parameters"]) == (
+            "url",
+            [{"type": "text", "text": "7KQ2-M9XA"}],
+        )
     finally:
         network.stop()
     assert not network.problems, network.problems

@@ -468,12 +468,55 @@ def whatsapp_media(*, token: str, media_id: str, max_bytes: int) -> tuple[bytes,
     return get_file(url, headers=headers, max_bytes=max_bytes)
 
 
+def _whatsapp_template(template: dict, media: Media | None) -> dict:
+    """A ``template`` message: its name and language, then the values of its variables: the
+    header's (a text, or the message's photo, video or document), the body's ({{1}}, {{2}} ...
+    in order) and the end of its first URL button's address."""
+    sent: dict = {
+        "name": str(template.get("name") or ""),
+        "language": {"code": str(template.get("language") or "en")},
+    }
+    components = []
+    header = template.get("header") if isinstance(template.get("header"), dict) else {}
+    if header.get("type") == "text" and header.get("text"):
+        components.append(
+            {"type": "header", "parameters": [{"type": "text", "text": str(header["text"])}]}
+        )
+    elif header.get("type") == "media" and media is not None:
+        kind = _WHATSAPP_MEDIA[media.kind]
+        linked = {"link": media.url}
+        if kind == "document" and media.name:
+            linked["filename"] = media.name
+        components.append({"type": "header", "parameters": [{"type": kind, kind: linked}]})
+    values = [str(v) for v in template.get("values") or []]
+    if values:
+        components.append(
+            {"type": "body", "parameters": [{"type": "text", "text": v} for v in values]}
+        )
+    if template.get("button"):
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "url",
+                "index": "0",
+                "parameters": [{"type": "text", "text": str(template["button"])}],
+            }
+        )
+    if components:
+        sent["components"] = components
+    return sent
+
+
 def whatsapp_bodies(*, to: str, text: str, payload: dict, media: Media | None = None) -> list[dict]:
     """Cloud API bodies: reply buttons (3 at most) or a list (10 rows at most) for quick
     replies; without them, a product card or a payment link is a call-to-action button (the
     product's photo above the text, "View" or "Pay" below it); else plain text. A photo or file
-    (``media``) goes first, with the text as its caption when nothing else rides on it."""
+    (``media``) goes first, with the text as its caption when nothing else rides on it; in a
+    template, it is the header."""
     base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+    template = payload.get("template")
+    if isinstance(template, dict):
+        return [{**base, "type": "template", "template": _whatsapp_template(template, media)}]
     if media is not None:
         kind = _WHATSAPP_MEDIA[media.kind]
         sent_media: dict = {"link": media.url}
@@ -489,19 +532,6 @@ def whatsapp_bodies(*, to: str, text: str, payload: dict, media: Media | None = 
         if captioned or (alone and not text):
             return [first]
         return [first, *whatsapp_bodies(to=to, text=text, payload=payload)]
-    template = payload.get("template")
-    if isinstance(template, dict):
-        sent: dict = {
-            "name": str(template.get("name") or ""),
-            "language": {"code": str(template.get("language") or "en")},
-        }
-        values = [str(v) for v in template.get("values") or []]
-        if values:
-            # The body's variables, {{1}}, {{2}} ... in order.
-            sent["components"] = [
-                {"type": "body", "parameters": [{"type": "text", "text": v} for v in values]}
-            ]
-        return [{**base, "type": "template", "template": sent}]
     card = payload.get("product") if isinstance(payload.get("product"), dict) else None
     pay_url = str(payload.get("pay_url") or "")
     quick = payload.get("quick_replies") or []

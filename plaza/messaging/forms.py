@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from plaza.messaging.models import (
     MESSAGE_MAX_LENGTH,
+    TEMPLATE_BUTTON_VALUE_MAX_LENGTH,
+    TEMPLATE_HEADER_MAX_LENGTH,
     TEMPLATE_VALUE_MAX_LENGTH,
     TEMPLATE_VALUES_MAX,
     Channel,
@@ -70,6 +72,18 @@ class TemplateForm(forms.Form):
         required=False,
         max_length=TEMPLATE_VALUES_MAX * (TEMPLATE_VALUE_MAX_LENGTH + 1),
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    header = forms.CharField(
+        label=_("Header value"),
+        required=False,
+        max_length=TEMPLATE_HEADER_MAX_LENGTH * 2,  # the service says how long it may be
+    )
+    header_file = forms.FileField(label=_("Or a header photo, video or document"), required=False)
+    button = forms.CharField(
+        label=_("Button value"),
+        required=False,
+        max_length=TEMPLATE_BUTTON_VALUE_MAX_LENGTH * 2,
     )
 
     def values_list(self) -> list[str]:

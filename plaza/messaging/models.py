@@ -18,6 +18,8 @@ MESSAGE_MAX_LENGTH = 4000
 # An approved WhatsApp template's variable values: how many, and how long each.
 TEMPLATE_VALUES_MAX = 20
 TEMPLATE_VALUE_MAX_LENGTH = 1024
+TEMPLATE_HEADER_MAX_LENGTH = 60  # a text header, its value included
+TEMPLATE_BUTTON_VALUE_MAX_LENGTH = 2000  # the end of a URL button's address
 
 
 class Channel(models.TextChoices):

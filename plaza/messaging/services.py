@@ -48,6 +48,8 @@ from plaza.messaging.files import (  # noqa: F401  (the checks: for the channels
 )
 from plaza.messaging.models import (
     MESSAGE_MAX_LENGTH,
+    TEMPLATE_BUTTON_VALUE_MAX_LENGTH,
+    TEMPLATE_HEADER_MAX_LENGTH,
     TEMPLATE_VALUE_MAX_LENGTH,
     TEMPLATE_VALUES_MAX,
     AgentAvailability,
@@ -749,11 +751,16 @@ def staff_template_send(
     name: str,
     language: str = "en",
     values: Sequence[str] = (),
+    header: str = "",
+    header_upload: UploadedFile | None = None,
+    button: str = "",
 ) -> Message:
     """Send a template the shop had approved at WhatsApp (by its name and language code, e.g.
     ``order_update``, ``en_US``), its body's variables filled with ``values`` in order
     ({{1}}, {{2}} ...): the only message WhatsApp lets through more than 24 hours after the
-    customer's last one."""
+    customer's last one. A template whose header has a variable takes its ``header`` text, or
+    a photo, a video or a document (``header_upload``); one with a URL button whose address
+    ends in a variable takes that end (``button``)."""
     if not _is_staff(conversation.shop_id, author):
         raise NotFound(_("This conversation does not exist."))
     if conversation.channel != Channel.WHATSAPP:
@@ -771,15 +778,47 @@ def staff_template_send(
             field="language",
         )
     values = _template_values(values)
+    template: dict = {"name": name, "language": language, "values": values}
+    header = " ".join((header or "").split())
+    if header and header_upload:
+        raise ValidationError(
+            _("A template's header is a text or a file, not both."), field="header"
+        )
+    if header:
+        if len(header) > TEMPLATE_HEADER_MAX_LENGTH:
+            raise ValidationError(
+                _("A header is at most %(n)s characters.") % {"n": TEMPLATE_HEADER_MAX_LENGTH},
+                field="header",
+            )
+        template["header"] = {"type": "text", "text": header}
+    photo, file = chat_upload_prepare(upload=header_upload) if header_upload else (None, None)
+    if file is not None and file.kind == FileKind.AUDIO:
+        raise ValidationError(
+            _("A template's header is a photo, a video or a document."), field="header"
+        )
+    if photo is not None or file is not None:
+        template["header"] = {"type": "media"}  # the message's photo or file
+    button = (button or "").strip()
+    if button:
+        if len(button) > TEMPLATE_BUTTON_VALUE_MAX_LENGTH or any(ch.isspace() for ch in button):
+            raise ValidationError(
+                _("A button's value ends its address: at most %(n)s characters, no spaces.")
+                % {"n": f"{TEMPLATE_BUTTON_VALUE_MAX_LENGTH:,}"},
+                field="button",
+            )
+        template["button"] = button
     text = _("Template %(name)s (%(language)s)") % {"name": name, "language": language}
-    if values:
-        text = (text + ": " + " · ".join(values))[:MESSAGE_MAX_LENGTH]
+    shown = ([header] if header else []) + values + ([button] if button else [])
+    if shown:
+        text = (text + ": " + " · ".join(shown))[:MESSAGE_MAX_LENGTH]
     return _outgoing(
         conversation=conversation,
         sender_kind=SenderKind.STAFF,
         author=author,
         text=text,
-        payload={"template": {"name": name, "language": language, "values": values}},
+        payload={"template": template},
+        attachment=photo,
+        file=file,
     )
 
 

@@ -348,7 +348,7 @@ def inbox_send(request, membership, conversation_id: int):
 def inbox_template(request, membership, conversation_id: int):
     """An approved WhatsApp template, the one message possible after the 24-hour window."""
     conversation = _conversation(membership, conversation_id)
-    form = TemplateForm(request.POST)
+    form = TemplateForm(request.POST, request.FILES)
     status = 422
     if form.is_valid():
         try:
@@ -358,9 +358,21 @@ def inbox_template(request, membership, conversation_id: int):
                 name=form.cleaned_data["name"],
                 language=form.cleaned_data["language"],
                 values=form.values_list(),
+                header=form.cleaned_data["header"],
+                header_upload=form.cleaned_data["header_file"],
+                button=form.cleaned_data["button"],
             )
         except DomainError as exc:
-            form_add_domain_error(form, exc, fields={"template": "name"})
+            form_add_domain_error(
+                form,
+                exc,
+                fields={
+                    "template": "name",
+                    "media": "header_file",
+                    "attachment": "header_file",
+                    "file": "header_file",
+                },
+            )
             status = exc.status_code
         else:
             return _back(request, membership, conversation)

@@ -309,12 +309,24 @@ class NetworkRecorder:
             for component in template.get("components") or []:
                 if component.get("type") not in ("header", "body", "button"):
                     problem("a template component is a header, a body or a button")
+                if component.get("type") == "button" and not (
+                    component.get("sub_type") in ("url", "quick_reply")
+                    and str(component.get("index", "")).isdigit()
+                ):
+                    problem("a button component needs its sub_type and index")
                 for parameter in component.get("parameters") or []:
                     text = parameter.get("text", "")
-                    if parameter.get("type") == "text" and (
+                    kind = parameter.get("type")
+                    if kind == "text" and (
                         not text or "\n" in text or "\t" in text or "     " in text
                     ):
                         problem("a text parameter is one line, no tabs, no five spaces")
+                    if kind in ("image", "video", "document"):
+                        if component.get("type") != "header":
+                            problem("a media parameter belongs to the header")
+                        link = str((parameter.get(kind) or {}).get("link", ""))
+                        if not link.startswith(("http://", "https://")):
+                            problem(f"a {kind} header has no absolute link")
         elif kind in ("image", "video", "audio", "document"):
             # Media messages (Cloud API reference, "Media messages"): a link Meta fetches; a
             # caption of at most 1,024 characters (none on audio); a document's filename.

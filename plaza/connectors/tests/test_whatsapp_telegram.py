@@ -567,3 +567,96 @@ def test_a_photo_that_cannot_be_had_leaves_the_caption_and_one_that_is_no_photo_
         kept["wamid.MEDIA-GONE"].text == "the red one" and not kept["wamid.MEDIA-GONE"].attachment
     )
     assert kept["wamid.MEDIA-HTML"].text == "…" and not kept["wamid.MEDIA-HTML"].attachment
+
+
+def _template_url(client, conversation, owner):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_customer_message_at=timezone.now() - timedelta(days=2)
+    )
+    client.force_login(owner)
+    return reverse(
+        "messaging:inbox-template",
+        kwargs={"shop_slug": conversation.shop.slug, "conversation_id": conversation.pk},
+    )
+
+
+def test_a_templates_header_and_button_values_go_with_it(
+    client, whatsapp, recorder, owner, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    # given: the window closed; two approved templates, one with a text header and a tracking
+    # button, one with a document header (the invoice)
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("hi")]))
+    conversation = Conversation.objects.get()
+    url = _template_url(client, conversation, owner)
+    invoice = SimpleUploadedFile("invoice-7KQ2.pdf", b"%PDF-1.7\n" + b"1" * 200, "application/pdf")
+    # when
+    tracked = client.post(
+        url,
+        {
+            "name": "order_shipped",
+            "language": "en_US",
+            "values": "Sheena",
+            "header": "Order 7KQ2",
+            "button": "7KQ2-M9XA",
+        },
+    )
+    billed = client.post(url, {"name": "order_invoice", "language": "en", "header_file": invoice})
+    # then: each variable in its component
+    assert tracked.status_code == billed.status_code == 302
+    first, second = (r.json["template"] for r in _wa_sends(recorder)[-2:])
+    assert first["components"] == [
+        {"type": "header", "parameters": [{"type": "text", "text": "Order 7KQ2"}]},
+        {"type": "body", "parameters": [{"type": "text", "text": "Sheena"}]},
+        {
+            "type": "button",
+            "sub_type": "url",
+            "index": "0",
+            "parameters": [{"type": "text", "text": "7KQ2-M9XA"}],
+        },
+    ]
+    stored = Message.objects.filter(conversation=conversation, file__gt="").get()
+    assert second["components"] == [
+        {
+            "type": "header",
+            "parameters": [
+                {
+                    "type": "document",
+                    "document": {
+                        "link": settings.SITE_URL + stored.file.url,
+                        "filename": "invoice-7KQ2.pdf",
+                    },
+                }
+            ],
+        }
+    ]
+    kinds = [r.json["type"] for r in _wa_sends(recorder)]
+    assert "document" not in kinds, "the invoice went in the template, not on its own"
+
+
+def test_a_templates_header_or_button_is_refused_with_the_reason(client, whatsapp, owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    post_meta(client, whatsapp, whatsapp_delivery([_wa_text("hi")]))
+    conversation = Conversation.objects.get()
+    url = _template_url(client, conversation, owner)
+    voice = SimpleUploadedFile("note.ogg", b"OggS\x00\x02" + bytes(100), "audio/ogg")
+    cases = [
+        ({"header": "x" * 61}, "at most 60 characters"),
+        ({"header": "Order", "header_file": voice}, "a text or a file, not both"),
+        ({"header_file": voice}, "a photo, a video or a document"),
+        ({"button": "7KQ2 M9XA"}, "no spaces"),
+    ]
+    for extra, reason in cases:
+        if "header_file" in extra:
+            extra["header_file"].seek(0)
+        refused = client.post(url, {"name": "order_shipped", "language": "en", **extra})
+        assert refused.status_code == 422, extra
+        assert reason in refused.content.decode(), reason
+    assert not Message.objects.filter(sender_kind=SenderKind.STAFF).exists()
