@@ -6,6 +6,8 @@ chat joins the account). Nobody reaches another person's conversation: the endpo
 conversation id, only the shop. Writes carry the CSRF token (``X-CSRFToken``), guests' too:
 without it 403.
 
+Photos and files go as a multipart form to ``/chat/<shop>/attachments``.
+
 Errors: an unknown shop 404; an empty message, one above 4,000 characters or binary data 422;
 more than 20 messages a minute 429. Each with a translated ``detail`` (send
 ``Accept-Language``). Live updates are the WebSocket ``ws/chat/<conversation_id>/``.
@@ -15,7 +17,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from ninja import Field, Path, Router, Schema
+from ninja import Field, File, Form, Path, Router, Schema, UploadedFile
 from ninja.responses import Status
 from ninja.utils import check_csrf
 from pydantic import ConfigDict
@@ -257,6 +259,44 @@ def chat_message_create(request: HttpRequest, shop_slug: Path[Slug], payload: Ch
         customer=session_shopper(request),
         text=payload.text,
         payload=extra,
+        language=get_language(),
+        rate_key=chat_rate_key(request),
+    )
+    return Status(201, {"conversation_id": conversation.pk, "message": message, "replies": replies})
+
+
+@router.post(
+    "/chat/{shop_slug}/attachments",
+    operation_id="chat_attachment_create",
+    response={201: ChatSentOut, **errors(403, 404, 429, *BODY_ERRORS)},
+    auth=shopper_session_optional,
+    openapi_extra=OPTIONAL_AUTH_OPENAPI,
+    summary="Send a photo or a file to a shop",
+    description=(
+        "A multipart form: `file`, a photo (JPEG, PNG, WebP, GIF: stored re-encoded, in "
+        "`image_url`) or a video, an audio file or a document (PDF, Word, Excel, PowerPoint, "
+        "text: in `file`), recognised by its content; and an optional `text`. The bot answers "
+        "as it does a message (a photo or file it cannot read goes to a person). A file in no "
+        "format Plaza keeps, or above its size limit, 422 with the reason, and nothing is "
+        "stored. The CSRF token and the rate limit as for a message."
+    ),
+)
+def chat_attachment_create(
+    request: HttpRequest,
+    shop_slug: Path[Slug],
+    file: File[UploadedFile],
+    text: Form[str] = "",
+):
+    if session_shopper(request) is None and check_csrf(request) is not None:
+        raise CsrfFailed()
+    shop = shop_get_recent(slug=shop_slug)
+    services.message_text_check(text=text, has_attachment=True)
+    conversation, message, replies = services.web_chat_message_post(
+        shop=shop,
+        external_id=chat_contact_key(request, create=True),
+        customer=session_shopper(request),
+        text=text,
+        attachment=file,
         language=get_language(),
         rate_key=chat_rate_key(request),
     )

@@ -143,9 +143,9 @@ def test_every_operation_documents_its_error_statuses_with_the_error_shape(opena
     operations = [
         (method, path, op) for path, item in openapi["paths"].items() for method, op in item.items()
     ]
-    # 39, the 4 of people (social): a profile, their posts, follow and unfollow, and the 2 of
-    # the web chat (messaging): read the chat with a shop, write to it.
-    assert len(operations) == 45
+    # 39, the 4 of people (social): a profile, their posts, follow and unfollow, and the 3 of
+    # the web chat (messaging): read the chat with a shop, write to it, send it a photo or file.
+    assert len(operations) == 46
     for method, path, op in operations:
         responses = op["responses"]
         expected = set()

@@ -133,6 +133,40 @@ def test_a_file_sent_from_the_chat_form_is_a_typed_field(client, shop):
     assert messages[0]["image_url"] is None and messages[1]["file"] is None
 
 
+def test_a_photo_and_a_file_are_sent_as_a_multipart_form(client, shop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plaza.catalog.tests.factories import image_upload
+
+    url = f"/api/v1/chat/{shop.slug}/attachments"
+    # when: a photo alone, then a receipt with a word
+    photo = client.post(url, {"file": image_upload("shoe.png")})
+    receipt = SimpleUploadedFile("receipt.pdf", b"%PDF-1.7\n" + b"1" * 200, "application/pdf")
+    document = client.post(url, {"file": receipt, "text": "my receipt"})
+    # then: each stored, in its field
+    assert photo.status_code == document.status_code == 201
+    sent = photo.json()["message"]
+    assert sent["image_url"].startswith("/media/chat/") and sent["file"] is None
+    sent = document.json()["message"]
+    assert sent["text"] == "my receipt" and sent["image_url"] is None
+    assert sent["file"]["kind"] == "file" and sent["file"]["name"] == "receipt.pdf"
+    assert Message.objects.count() == 2
+
+
+def test_a_file_plaza_does_not_keep_is_refused_by_the_api_with_422(client, shop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = SimpleUploadedFile("page.html", b"<script>x()</script>", "text/html")
+    response = client.post(
+        f"/api/v1/chat/{shop.slug}/attachments", {"file": page}, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert response.status_code == 422
+    assert "Plaza" in response.json()["detail"] and "PDF" in response.json()["detail"]
+    assert not Message.objects.exists() and not Conversation.objects.exists()
+    missing = client.post(f"/api/v1/chat/{shop.slug}/attachments", {"text": "hi"})
+    assert missing.status_code == 422
+
+
 def test_a_quick_reply_and_the_product_reach_the_bot(client, shop):
     # given
     product = make_product(shop, stock=2)
