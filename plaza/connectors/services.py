@@ -197,13 +197,15 @@ def connection_test(*, connection: ChannelConnection) -> tuple[bool, str]:
 def webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
     """Ask the network to send a connection's events to Plaza, instead of staff doing it by
     hand: a Telegram bot's ``setWebhook`` (the connection's address, the stored secret token,
-    the updates Plaza reads); a Facebook Page's ``subscribed_apps`` (the fields Plaza reads; the
-    app's own webhook address stays set in Meta's App Dashboard). Recorded and returned as a
-    test is (ok, a sentence for staff)."""
+    the updates Plaza reads); a Facebook Page's or an Instagram account's ``subscribed_apps``
+    (the fields Plaza reads; the app's own webhook address stays set in Meta's App Dashboard).
+    Recorded and returned as a test is (ok, a sentence for staff)."""
     from plaza.connectors.selectors import WEBHOOK_FIELDS, connection_webhook_url
 
-    if connection.channel not in (Channel.TELEGRAM, Channel.MESSENGER):
-        raise ValidationError(_("Only a Telegram bot or a Facebook Page is set up from here."))
+    if connection.channel not in (Channel.TELEGRAM, Channel.MESSENGER, Channel.INSTAGRAM):
+        raise ValidationError(
+            _("Only a Telegram bot, a Facebook Page or an Instagram account is set up from here.")
+        )
     if not connection.is_active:
         raise ValidationError(_("Connect it again first: while disconnected, updates are refused."))
     creds = connection_credentials(connection)
@@ -217,6 +219,18 @@ def webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
                 allowed_updates=fields,
             )
             ok, message = True, _("Telegram now sends the bot's updates to Plaza.")
+        elif connection.channel == Channel.INSTAGRAM:
+            answer = meta.instagram_subscribe(
+                account_id=connection.account_id,
+                token=creds.get("access_token", ""),
+                fields=fields,
+            )
+            ok = answer.get("success") is True
+            message = (
+                _("Your app now receives the account's messages and comments.")
+                if ok
+                else _("Meta did not confirm the subscription.")
+            )
         else:
             answer = meta.page_subscribe(
                 page_id=connection.account_id, token=creds.get("access_token", ""), fields=fields

@@ -346,18 +346,39 @@ def test_plaza_installs_the_app_on_a_facebook_page_for_the_fields_it_reads(
     assert call.json == {"subscribed_fields": "messages,messaging_postbacks,message_echoes,feed"}
 
 
-def test_only_an_active_telegram_bot_or_facebook_page_is_set_up(owner_client, shop, recorder):
-    instagram = connect(shop, Channel.INSTAGRAM)
+def test_plaza_turns_on_an_instagram_accounts_notifications_for_the_fields_it_reads(
+    owner_client, shop, recorder
+):
+    account = connect(shop, Channel.INSTAGRAM)
+    page = owner_client.get(url("channels", shop)).content.decode()
+    assert "Subscribe the account" in page
+    response = owner_client.post(
+        url("channel-webhook", shop, connection_id=account.pk), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert (
+        "Your app now receives the account&#x27;s messages and comments."
+        in response.content.decode()
+    )
+    (call,) = recorder.sent("/subscribed_apps")
+    assert call.path.endswith(f"/{account.account_id}/subscribed_apps")
+    assert call.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert call.json == {"subscribed_fields": "messages,comments"}
+
+
+def test_only_an_active_bot_page_or_instagram_account_is_set_up(owner_client, shop, recorder):
+    number = connect(shop, Channel.WHATSAPP)
     bot = connect(shop, Channel.TELEGRAM)
     services.connection_disconnect(connection=bot)
     refused = [
-        owner_client.post(url("channel-webhook", shop, connection_id=c.pk))
-        for c in (instagram, bot)
+        owner_client.post(url("channel-webhook", shop, connection_id=c.pk)) for c in (number, bot)
     ]
     assert [r.status_code for r in refused] == [302, 302]
     assert recorder.sent("/setWebhook") == [] and recorder.sent("/subscribed_apps") == []
     page = owner_client.get(url("channels", shop)).content.decode()
-    assert "Only a Telegram bot or a Facebook Page is set up from here." in page
+    assert (
+        "Only a Telegram bot, a Facebook Page or an Instagram account is set up from here." in page
+    )
     assert "Connect it again first" in page
 
 
