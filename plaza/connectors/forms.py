@@ -241,8 +241,32 @@ class TelegramConnectionForm(ConnectionForm):
             )
 
 
+class WhatsAppConnectionForm(MetaConnectionForm):
+    """WhatsApp: Meta's fields, and the WhatsApp Business Account the number belongs to, for
+    Plaza to subscribe your app to it."""
+
+    business_account_id = forms.CharField(
+        label=_("WhatsApp Business Account ID (optional)"),
+        max_length=64,
+        required=False,
+        help_text=_(
+            "A number: the app's WhatsApp API Setup page shows it above the phone number ID. "
+            "With it, Plaza can subscribe your app to the account's messages."
+        ),
+    )
+    optional_secret_fields = ("business_account_id",)
+
+    def clean_business_account_id(self) -> str:
+        value = "".join(self.cleaned_data["business_account_id"].split())
+        if value and not NUMERIC_ID.fullmatch(value):
+            raise forms.ValidationError(_("An account id is a number, digits only."))
+        return value
+
+
 def connection_form_class(channel: str) -> type[ConnectionForm]:
-    return TelegramConnectionForm if channel == Channel.TELEGRAM else MetaConnectionForm
+    if channel == Channel.TELEGRAM:
+        return TelegramConnectionForm
+    return WhatsAppConnectionForm if channel == Channel.WHATSAPP else MetaConnectionForm
 
 
 class CommentTriggerForm(forms.Form):

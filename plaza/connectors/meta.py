@@ -656,6 +656,17 @@ def page_subscribe(*, page_id: str, token: str, fields: list[str]) -> dict:
     )
 
 
+def whatsapp_subscribe(*, business_account_id: str, token: str) -> dict:
+    """Subscribe the app to a WhatsApp Business Account's webhooks (``POST
+    /{waba-id}/subscribed_apps`` with the system user's token): the account's messages then
+    reach the app's webhook, for the fields the app subscribed to."""
+    return post_json(
+        f"{graph_base()}/{quote(business_account_id)}/subscribed_apps",
+        {},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
 def instagram_subscribe(*, account_id: str, token: str, fields: list[str]) -> dict:
     """Turn on an Instagram professional account's notifications for ``fields`` (``POST
     /{ig-user-id}/subscribed_apps`` on the Instagram API with Instagram Login, with the

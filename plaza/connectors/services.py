@@ -81,8 +81,12 @@ CREDENTIALS = {
     Channel.WHATSAPP: ("access_token", "app_secret", "verify_token"),
     Channel.TELEGRAM: ("bot_token", "secret_token"),
 }
-# Credentials a network may have: Telegram's payment provider token turns on invoices.
-OPTIONAL_CREDENTIALS = {Channel.TELEGRAM: ("payment_provider_token",)}
+# Credentials a network may have: Telegram's payment provider token turns on invoices; the
+# WhatsApp Business Account's id lets Plaza subscribe the app to it.
+OPTIONAL_CREDENTIALS = {
+    Channel.TELEGRAM: ("payment_provider_token",),
+    Channel.WHATSAPP: ("business_account_id",),
+}
 
 
 # --- connections ---------------------------------------------------------------------
@@ -198,17 +202,21 @@ def webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
     """Ask the network to send a connection's events to Plaza, instead of staff doing it by
     hand: a Telegram bot's ``setWebhook`` (the connection's address, the stored secret token,
     the updates Plaza reads); a Facebook Page's or an Instagram account's ``subscribed_apps``
-    (the fields Plaza reads; the app's own webhook address stays set in Meta's App Dashboard).
+    (the fields Plaza reads), a WhatsApp Business Account's (the app's fields); the app's own
+    webhook address stays set in Meta's App Dashboard.
     Recorded and returned as a test is (ok, a sentence for staff)."""
     from plaza.connectors.selectors import WEBHOOK_FIELDS, connection_webhook_url
 
-    if connection.channel not in (Channel.TELEGRAM, Channel.MESSENGER, Channel.INSTAGRAM):
+    creds = connection_credentials(connection)
+    if connection.channel == Channel.WHATSAPP and not creds.get("business_account_id"):
         raise ValidationError(
-            _("Only a Telegram bot, a Facebook Page or an Instagram account is set up from here.")
+            _(
+                "Save the WhatsApp Business Account ID first (Edit): Plaza subscribes your app "
+                "to that account."
+            )
         )
     if not connection.is_active:
         raise ValidationError(_("Connect it again first: while disconnected, updates are refused."))
-    creds = connection_credentials(connection)
     fields = list(WEBHOOK_FIELDS[connection.channel])
     try:
         if connection.channel == Channel.TELEGRAM:
@@ -219,6 +227,17 @@ def webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
                 allowed_updates=fields,
             )
             ok, message = True, _("Telegram now sends the bot's updates to Plaza.")
+        elif connection.channel == Channel.WHATSAPP:
+            answer = meta.whatsapp_subscribe(
+                business_account_id=creds["business_account_id"],
+                token=creds.get("access_token", ""),
+            )
+            ok = answer.get("success") is True
+            message = (
+                _("Your app now receives the WhatsApp Business Account's messages.")
+                if ok
+                else _("Meta did not confirm the subscription.")
+            )
         elif connection.channel == Channel.INSTAGRAM:
             answer = meta.instagram_subscribe(
                 account_id=connection.account_id,

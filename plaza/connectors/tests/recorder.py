@@ -195,8 +195,10 @@ class NetworkRecorder:
         if request.headers.get("content-type") != "application/json":
             problem("not JSON")
         if re.fullmatch(r"/v\d+\.\d+/[^/]+/subscribed_apps", request.path):
+            # A Page or an Instagram account names its fields; a WhatsApp Business Account
+            # takes none (the app's own fields apply).
             fields = str(body.get("subscribed_fields") or "")
-            if not re.fullmatch(r"[a-z_]+(,[a-z_]+)*", fields):
+            if body and not re.fullmatch(r"[a-z_]+(,[a-z_]+)*", fields):
                 problem("subscribed_fields is not a comma-separated list of field names")
             return
         if not re.fullmatch(r"/v\d+\.\d+/[^/]+/messages", request.path):

@@ -366,19 +366,39 @@ def test_plaza_turns_on_an_instagram_accounts_notifications_for_the_fields_it_re
     assert call.json == {"subscribed_fields": "messages,comments"}
 
 
-def test_only_an_active_bot_page_or_instagram_account_is_set_up(owner_client, shop, recorder):
+def test_plaza_subscribes_the_app_to_the_whatsapp_business_account_once_its_id_is_saved(
+    owner_client, shop, recorder
+):
+    # given: a number connected without its WhatsApp Business Account's id
     number = connect(shop, Channel.WHATSAPP)
+    subscribe = url("channel-webhook", shop, connection_id=number.pk)
+    assert "Subscribe the WhatsApp account" in owner_client.get(url("channels", shop)).text
+    # when: the owner presses the button, then saves the id and presses it again
+    refused = owner_client.post(subscribe)
+    services.connection_save(
+        shop=shop,
+        channel=Channel.WHATSAPP,
+        account_id=number.account_id,
+        credentials={"business_account_id": "102290129340398"},
+        connection_id=number.pk,
+    )
+    done = owner_client.post(subscribe, HTTP_HX_REQUEST="true")
+    # then: first the reason, then the account's subscribed_apps with the saved token
+    assert refused.status_code == 302
+    assert "Save the WhatsApp Business Account ID first" in owner_client.get(refused.url).text
+    assert "now receives the WhatsApp Business Account" in done.text
+    (call,) = recorder.sent("/subscribed_apps")
+    assert call.path.endswith("/102290129340398/subscribed_apps")
+    assert call.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
+
+
+def test_a_disconnected_bot_is_not_set_up(owner_client, shop, recorder):
     bot = connect(shop, Channel.TELEGRAM)
     services.connection_disconnect(connection=bot)
-    refused = [
-        owner_client.post(url("channel-webhook", shop, connection_id=c.pk)) for c in (number, bot)
-    ]
-    assert [r.status_code for r in refused] == [302, 302]
+    refused = owner_client.post(url("channel-webhook", shop, connection_id=bot.pk))
+    assert refused.status_code == 302
     assert recorder.sent("/setWebhook") == [] and recorder.sent("/subscribed_apps") == []
     page = owner_client.get(url("channels", shop)).content.decode()
-    assert (
-        "Only a Telegram bot, a Facebook Page or an Instagram account is set up from here." in page
-    )
     assert "Connect it again first" in page
 
 
@@ -761,6 +781,21 @@ def test_a_manager_changes_the_channels(client, shop, owner):
     # then
     assert response.status_code == 302
     assert ChannelConnection.objects.filter(shop=shop, channel="whatsapp").exists()
+
+
+def test_a_whatsapp_connection_takes_its_business_accounts_id_in_digits(owner_client, shop):
+    create = url("channel-create", shop, network="whatsapp")
+    fields = {"account_id": PHONE_ID, **NETWORKS["whatsapp"][1]}
+    bad = owner_client.post(
+        create, form_data("whatsapp-new", business_account_id="waba-12", **fields)
+    )
+    assert bad.status_code == 422 and "An account id is a number, digits only." in bad.text
+    good = owner_client.post(
+        create, form_data("whatsapp-new", business_account_id="102290129340398", **fields)
+    )
+    assert good.status_code == 302
+    saved = ChannelConnection.objects.get(shop=shop, channel="whatsapp")
+    assert services.connection_credentials(saved)["business_account_id"] == "102290129340398"
 
 
 def test_the_back_office_links_the_channels_page(owner_client, shop):
