@@ -244,21 +244,31 @@ def chat_get(request: HttpRequest, shop_slug: Path[Slug]):
     ),
 )
 def chat_message_create(request: HttpRequest, shop_slug: Path[Slug], payload: ChatMessageIn):
-    if session_shopper(request) is None and check_csrf(request) is not None:
-        raise CsrfFailed()  # a logged-in shopper's token is checked by their session auth
-    shop = shop_get_recent(slug=shop_slug)
     extra: dict = {}
     if payload.quick_reply:
         extra["quick_reply"] = payload.quick_reply
     if payload.product is not None:
         extra["context_product"] = payload.product
-    services.message_text_check(text=payload.text, quick_reply=payload.quick_reply or "")
+    return _post(request, shop_slug, text=payload.text, payload=extra)
+
+
+def _post(request: HttpRequest, shop_slug: str, *, text: str, payload=None, attachment=None):
+    """The customer's message stored and answered: 201 with it and the bot's replies."""
+    if session_shopper(request) is None and check_csrf(request) is not None:
+        raise CsrfFailed()  # a logged-in shopper's token is checked by their session auth
+    shop = shop_get_recent(slug=shop_slug)
+    services.message_text_check(
+        text=text,
+        has_attachment=attachment is not None,
+        quick_reply=(payload or {}).get("quick_reply", ""),
+    )
     conversation, message, replies = services.web_chat_message_post(
         shop=shop,
         external_id=chat_contact_key(request, create=True),
         customer=session_shopper(request),
-        text=payload.text,
-        payload=extra,
+        text=text,
+        attachment=attachment,
+        payload=payload or {},
         language=get_language(),
         rate_key=chat_rate_key(request),
     )
@@ -287,17 +297,4 @@ def chat_attachment_create(
     file: File[UploadedFile],
     text: Form[str] = "",
 ):
-    if session_shopper(request) is None and check_csrf(request) is not None:
-        raise CsrfFailed()
-    shop = shop_get_recent(slug=shop_slug)
-    services.message_text_check(text=text, has_attachment=True)
-    conversation, message, replies = services.web_chat_message_post(
-        shop=shop,
-        external_id=chat_contact_key(request, create=True),
-        customer=session_shopper(request),
-        text=text,
-        attachment=file,
-        language=get_language(),
-        rate_key=chat_rate_key(request),
-    )
-    return Status(201, {"conversation_id": conversation.pk, "message": message, "replies": replies})
+    return _post(request, shop_slug, text=text, attachment=file)

@@ -327,43 +327,36 @@ def test_telegrams_refusal_to_set_the_webhook_is_shown(owner_client, shop, recor
     assert connection.last_test_ok is False
 
 
-def test_plaza_installs_the_app_on_a_facebook_page_for_the_fields_it_reads(
-    owner_client, shop, recorder
+@pytest.mark.parametrize(
+    ("channel", "button", "answer", "fields"),
+    [
+        (
+            Channel.MESSENGER,
+            "Subscribe the Page",
+            "Your app now receives the Page&#x27;s messages and comments.",
+            "messages,messaging_postbacks,message_echoes,feed",
+        ),
+        (
+            Channel.INSTAGRAM,
+            "Subscribe the account",
+            "Your app now receives the account&#x27;s messages and comments.",
+            "messages,comments",
+        ),
+    ],
+)
+def test_plaza_subscribes_a_page_or_an_instagram_account_to_the_fields_it_reads(
+    owner_client, shop, recorder, channel, button, answer, fields
 ):
-    page_connection = connect(shop, Channel.MESSENGER)
-    page = owner_client.get(url("channels", shop)).content.decode()
-    assert "Subscribe the Page" in page
+    connection = connect(shop, channel)
+    assert button in owner_client.get(url("channels", shop)).content.decode()
     response = owner_client.post(
-        url("channel-webhook", shop, connection_id=page_connection.pk), HTTP_HX_REQUEST="true"
+        url("channel-webhook", shop, connection_id=connection.pk), HTTP_HX_REQUEST="true"
     )
-    assert response.status_code == 200
-    assert (
-        "Your app now receives the Page&#x27;s messages and comments." in response.content.decode()
-    )
+    assert response.status_code == 200 and answer in response.content.decode()
     (call,) = recorder.sent("/subscribed_apps")
-    assert call.path.endswith(f"/{PAGE_ID}/subscribed_apps")
+    assert call.path.endswith(f"/{connection.account_id}/subscribed_apps")
     assert call.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert call.json == {"subscribed_fields": "messages,messaging_postbacks,message_echoes,feed"}
-
-
-def test_plaza_turns_on_an_instagram_accounts_notifications_for_the_fields_it_reads(
-    owner_client, shop, recorder
-):
-    account = connect(shop, Channel.INSTAGRAM)
-    page = owner_client.get(url("channels", shop)).content.decode()
-    assert "Subscribe the account" in page
-    response = owner_client.post(
-        url("channel-webhook", shop, connection_id=account.pk), HTTP_HX_REQUEST="true"
-    )
-    assert response.status_code == 200
-    assert (
-        "Your app now receives the account&#x27;s messages and comments."
-        in response.content.decode()
-    )
-    (call,) = recorder.sent("/subscribed_apps")
-    assert call.path.endswith(f"/{account.account_id}/subscribed_apps")
-    assert call.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert call.json == {"subscribed_fields": "messages,comments"}
+    assert call.json == {"subscribed_fields": fields}
 
 
 def test_plaza_subscribes_the_app_to_the_whatsapp_business_account_once_its_id_is_saved(
