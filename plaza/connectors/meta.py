@@ -645,35 +645,15 @@ def send_whatsapp(*, phone_number_id: str, token: str, bodies: list[dict]) -> st
     return message_id
 
 
-def page_subscribe(*, page_id: str, token: str, fields: list[str]) -> dict:
-    """Install the app on a Facebook Page for ``fields`` (``POST /{page-id}/subscribed_apps``
-    with the Page's token): without it, Meta sends none of the Page's events to the app's
-    webhook."""
+def app_subscribe(*, channel: str, account_id: str, token: str, fields: list[str]) -> dict:
+    """Subscribe the app to an account's webhooks (``POST /{id}/subscribed_apps`` with the
+    account's token): without it, Meta sends none of the account's events to the app. A
+    Facebook Page and an Instagram account (on the Instagram API with Instagram Login) name the
+    ``fields``; a WhatsApp Business Account takes none (the app's own fields apply)."""
+    base = instagram_base() if channel == "instagram" else graph_base()
     return post_json(
-        f"{graph_base()}/{quote(page_id)}/subscribed_apps",
-        {"subscribed_fields": ",".join(fields)},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-def whatsapp_subscribe(*, business_account_id: str, token: str) -> dict:
-    """Subscribe the app to a WhatsApp Business Account's webhooks (``POST
-    /{waba-id}/subscribed_apps`` with the system user's token): the account's messages then
-    reach the app's webhook, for the fields the app subscribed to."""
-    return post_json(
-        f"{graph_base()}/{quote(business_account_id)}/subscribed_apps",
-        {},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
-def instagram_subscribe(*, account_id: str, token: str, fields: list[str]) -> dict:
-    """Turn on an Instagram professional account's notifications for ``fields`` (``POST
-    /{ig-user-id}/subscribed_apps`` on the Instagram API with Instagram Login, with the
-    account's token): without it, Meta sends none of the account's events to the app."""
-    return post_json(
-        f"{instagram_base()}/{quote(account_id)}/subscribed_apps",
-        {"subscribed_fields": ",".join(fields)},
+        f"{base}/{quote(account_id)}/subscribed_apps",
+        {"subscribed_fields": ",".join(fields)} if channel != "whatsapp" else {},
         headers={"Authorization": f"Bearer {token}"},
     )
 

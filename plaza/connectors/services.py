@@ -227,36 +227,23 @@ def webhook_set(*, connection: ChannelConnection) -> tuple[bool, str]:
                 allowed_updates=fields,
             )
             ok, message = True, _("Telegram now sends the bot's updates to Plaza.")
-        elif connection.channel == Channel.WHATSAPP:
-            answer = meta.whatsapp_subscribe(
-                business_account_id=creds["business_account_id"],
-                token=creds.get("access_token", ""),
-            )
-            ok = answer.get("success") is True
-            message = (
-                _("Your app now receives the WhatsApp Business Account's messages.")
-                if ok
-                else _("Meta did not confirm the subscription.")
-            )
-        elif connection.channel == Channel.INSTAGRAM:
-            answer = meta.instagram_subscribe(
-                account_id=connection.account_id,
+        else:  # a Page, an Instagram account, a WhatsApp Business Account
+            answer = meta.app_subscribe(
+                channel=connection.channel,
+                account_id=creds.get("business_account_id") or connection.account_id,
                 token=creds.get("access_token", ""),
                 fields=fields,
             )
             ok = answer.get("success") is True
+            subscribed = {
+                Channel.MESSENGER: _("Your app now receives the Page's messages and comments."),
+                Channel.INSTAGRAM: _("Your app now receives the account's messages and comments."),
+                Channel.WHATSAPP: _(
+                    "Your app now receives the WhatsApp Business Account's messages."
+                ),
+            }
             message = (
-                _("Your app now receives the account's messages and comments.")
-                if ok
-                else _("Meta did not confirm the subscription.")
-            )
-        else:
-            answer = meta.page_subscribe(
-                page_id=connection.account_id, token=creds.get("access_token", ""), fields=fields
-            )
-            ok = answer.get("success") is True
-            message = (
-                _("Your app now receives the Page's messages and comments.")
+                subscribed[connection.channel]
                 if ok
                 else _("Meta did not confirm the subscription.")
             )
