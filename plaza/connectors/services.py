@@ -457,28 +457,46 @@ def _on_message(connection: ChannelConnection, incoming: Incoming) -> None:
         bot_answer(conversation=message.conversation, message=message)
 
 
+def _network_file(
+    connection: ChannelConnection,
+    *,
+    media_id: str = "",
+    file_id: str = "",
+    url: str = "",
+    max_bytes: int,
+) -> tuple[bytes, str] | None:
+    """A file a network keeps for a customer's message, by what names it there: a WhatsApp
+    media id, a Telegram file id (both asked with the connection's token), or an address
+    (Messenger, Instagram). None when nothing names one; DeliveryFailed (FileTooLarge) when it
+    cannot be had."""
+    token_name = "bot_token" if connection.channel == Channel.TELEGRAM else "access_token"
+    token = connection_credentials(connection).get(token_name, "")
+    if media_id:
+        return meta.whatsapp_media(token=token, media_id=media_id, max_bytes=max_bytes)
+    if file_id:
+        return telegram.file_download(token=token, file_id=file_id, max_bytes=max_bytes)
+    if url:
+        return get_file(url, max_bytes=max_bytes)
+    return None
+
+
 def _customer_photo(connection: ChannelConnection, incoming: Incoming) -> UploadedFile | None:
     """The photo a customer sent, fetched from the network (None when there is none, or it
     cannot be had now: the message is then kept with its caption)."""
-    token_name = "bot_token" if connection.channel == Channel.TELEGRAM else "access_token"
-    token = connection_credentials(connection).get(token_name, "")
-    limit = settings.PLAZA_MAX_IMAGE_BYTES  # as the photos staff and shoppers upload
     try:
-        if media_id := incoming.data.get("media_id"):
-            content, content_type = meta.whatsapp_media(
-                token=token, media_id=str(media_id), max_bytes=limit
-            )
-        elif file_id := incoming.data.get("photo_file_id"):
-            content, content_type = telegram.file_download(
-                token=token, file_id=str(file_id), max_bytes=limit
-            )
-        elif incoming.image_urls:
-            content, content_type = get_file(incoming.image_urls[0], max_bytes=limit)
-        else:
-            return None
+        fetched = _network_file(
+            connection,
+            media_id=str(incoming.data.get("media_id") or ""),
+            file_id=str(incoming.data.get("photo_file_id") or ""),
+            url=(incoming.image_urls or [""])[0],
+            max_bytes=settings.PLAZA_MAX_IMAGE_BYTES,  # as the photos staff and shoppers upload
+        )
     except DeliveryFailed as exc:
         logger.info("connectors: event %s: no photo (%s)", incoming.event_id, exc.message)
         return None
+    if fetched is None:
+        return None
+    content, content_type = fetched
     return SimpleUploadedFile("photo", content, content_type=content_type)
 
 
@@ -500,26 +518,22 @@ def _customer_file(
 
     if isinstance(sent.get("size"), int) and sent["size"] > limit:
         return missing("too_large")  # said before it is fetched (Telegram)
-    token_name = "bot_token" if connection.channel == Channel.TELEGRAM else "access_token"
-    token = connection_credentials(connection).get(token_name, "")
     try:
-        if sent.get("media_id"):
-            content, fetched_type = meta.whatsapp_media(
-                token=token, media_id=str(sent["media_id"]), max_bytes=limit
-            )
-        elif sent.get("file_id"):
-            content, fetched_type = telegram.file_download(
-                token=token, file_id=str(sent["file_id"]), max_bytes=limit
-            )
-        elif sent.get("url"):
-            content, fetched_type = get_file(str(sent["url"]), max_bytes=limit)
-        else:
-            return missing("unavailable")
+        fetched = _network_file(
+            connection,
+            media_id=str(sent.get("media_id") or ""),
+            file_id=str(sent.get("file_id") or ""),
+            url=str(sent.get("url") or ""),
+            max_bytes=limit,
+        )
     except FileTooLarge:
         return missing("too_large")
     except DeliveryFailed as exc:
         logger.info("connectors: event %s: no file (%s)", incoming.event_id, exc.message)
         return missing("unavailable")
+    if fetched is None:
+        return missing("unavailable")
+    content, fetched_type = fetched
     try:
         return (
             customer_file_check(
