@@ -64,6 +64,14 @@ def _shown_while_connecting(form: "ConnectionForm", name: str) -> None:
         form.initial.setdefault(name, suggested_token())
 
 
+def _numeric_id(value: str) -> str:
+    """An account id as the networks write it: digits (spaces dropped), or empty."""
+    value = "".join(value.split())
+    if value and not NUMERIC_ID.fullmatch(value):
+        raise forms.ValidationError(_("An account id is a number, digits only."))
+    return value
+
+
 def suggested_token() -> str:
     """A fresh random token to offer as verify token or secret token."""
     return secrets.token_urlsafe(24)
@@ -106,10 +114,7 @@ class ConnectionForm(forms.Form):
         self.order_fields(order)
 
     def clean_account_id(self) -> str:
-        value = "".join(self.cleaned_data["account_id"].split())
-        if value and not NUMERIC_ID.fullmatch(value):
-            raise forms.ValidationError(_("An account id is a number, digits only."))
-        return value
+        return _numeric_id(self.cleaned_data["account_id"])
 
     def clean(self):
         cleaned = super().clean()
@@ -257,10 +262,7 @@ class WhatsAppConnectionForm(MetaConnectionForm):
     optional_secret_fields = ("business_account_id",)
 
     def clean_business_account_id(self) -> str:
-        value = "".join(self.cleaned_data["business_account_id"].split())
-        if value and not NUMERIC_ID.fullmatch(value):
-            raise forms.ValidationError(_("An account id is a number, digits only."))
-        return value
+        return _numeric_id(self.cleaned_data["business_account_id"])
 
 
 def connection_form_class(channel: str) -> type[ConnectionForm]:
