@@ -67,6 +67,12 @@ def max_file_bytes() -> int:
     return int(getattr(settings, "PLAZA_MAX_CHAT_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
 
 
+def file_too_large(field: str = "file") -> ValidationError:
+    """The refusal of a file above ``max_file_bytes()``, with the limit in MB (translated)."""
+    limit = max(max_file_bytes() // (1024 * 1024), 1)
+    return ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": limit}, field=field)
+
+
 def _iso_media(head: bytes, kind_hint: str) -> tuple[str, str, str] | None:
     """MP4, MOV, 3GP, M4A: ISO base media files, "ftyp" at offset 4 and a brand after it."""
     brand = head[8:12]
@@ -153,12 +159,8 @@ def customer_file_check(
     """``content`` checked as a video, an audio file or a document Plaza keeps. Raises
     ValidationError (translated) when it is larger than ``max_file_bytes()`` or in no format
     Plaza recognises."""
-    limit = max_file_bytes()
-    if len(content) > limit:
-        raise ValidationError(
-            _("The file is larger than %(mb)s MB.") % {"mb": max(limit // (1024 * 1024), 1)},
-            field="file",
-        )
+    if len(content) > max_file_bytes():
+        raise file_too_large()
     found = _format_of(content, content_type, kind_hint) if content else None
     if found is None:
         raise ValidationError(

@@ -44,6 +44,7 @@ from plaza.messaging.files import (  # noqa: F401  (the checks: for the channels
     CustomerFile,
     FileKind,
     customer_file_check,
+    file_too_large,
     max_file_bytes,
 )
 from plaza.messaging.models import (
@@ -418,12 +419,8 @@ def chat_upload_prepare(
     upload.seek(0)
     if head.startswith(_PICTURE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return photo_prepare(upload=upload), None
-    limit = max_file_bytes()
-    if upload.size is None or upload.size > limit:
-        raise ValidationError(
-            _("The file is larger than %(mb)s MB.") % {"mb": max(limit // (1024 * 1024), 1)},
-            field="attachment",
-        )
+    if upload.size is None or upload.size > max_file_bytes():
+        raise file_too_large(field="attachment")  # refused before it is read
     claimed = upload.content_type or ""
     return None, customer_file_check(
         content=upload.read(),
